@@ -8,12 +8,10 @@
  * fake, but never as the only test of a path.
  */
 
-/** One 32 MiB segment of an upload as declared on chain: hex SHA-256 of the padded segment
- * and of each of its 12 Reed-Solomon fragments (4 data + 8 parity, 8 MiB each). */
-export interface SegmentInfo {
-  hash: string;
-  fragments: string[];
-}
+import type { SegmentInfo } from '../../cess/fid/index.js';
+
+/** One 32 MiB segment as declared on chain (defined with the fid code that computes it). */
+export type { SegmentInfo };
 
 /** Why the chain side refuses an upload. Each protocol turns these into its own error reply. */
 export type UploadRejection =
