@@ -20,6 +20,8 @@ export interface DevnetOptions {
 
 export interface Devnet {
   chainUrl: string;
+  /** The chopsticks child process (for diagnostics and crash tests). */
+  chainPid: number;
   gatewayUrl: string;
   /** The chain's ss58 prefix (11330 for the CESS testnet runtime). */
   ss58Format: number;
@@ -64,7 +66,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       host: '127.0.0.1',
       port: opts.gatewayPort ?? 0,
       log: (level, msg) => {
-        if (level !== 'debug') log(`gateway: ${msg}`);
+        if (level !== 'debug') log(msg);
       },
     });
     await prepareChain(api, rpc, keys, gateway.url);
@@ -76,6 +78,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const a = api, r = rpc, b = backend;
     return {
       chainUrl: chain.wsUrl,
+      chainPid: chain.pid,
       gatewayUrl: gateway.url,
       ss58Format,
       keys,

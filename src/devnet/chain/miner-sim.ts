@@ -5,6 +5,7 @@ import { encodeStorageValue, readJson, storageKey } from './storage-codec.js';
 
 /** Territory space one segment locks: 12 fragments of 8 MiB (cess-protocol.md). */
 export const SPACE_PER_SEGMENT = 96n * 1024n * 1024n;
+const FRAGMENT_BYTES = 8n * 1024n * 1024n;
 
 interface DealJson {
   fileSize: string | number;
@@ -56,6 +57,7 @@ export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, mi
     territoryName,
     ...(deal.user.bucketName !== undefined ? { bucketName: text(deal.user.bucketName) } : {}),
   };
+  const heldBytes = FRAGMENT_BYTES * BigInt(segments.reduce((n, seg) => n + seg.fragmentList.length, 0));
   const pairs: StoragePair[] = [
     [
       storageKey(api, 'fileBank', 'file', fid),
@@ -94,6 +96,29 @@ export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, mi
     ]);
   }
 
+  // A fragment a miner has reported but not yet tagged (calculate_report, which needs a TEE)
+  // counts as the miner's locked space; deleting the file releases it from there.
+  const minerInfo = await readJson<Record<string, unknown> & { lockSpace: string | number; idleSpace: string | number }>(
+    api, 'sminer', 'minerItems', miner);
+  if (minerInfo) {
+    const idle = BigInt(minerInfo.idleSpace);
+    pairs.push([
+      storageKey(api, 'sminer', 'minerItems', miner),
+      encodeStorageValue(api, 'sminer', 'minerItems', {
+        ...minerInfo,
+        lockSpace: BigInt(minerInfo.lockSpace) + heldBytes,
+        idleSpace: idle > heldBytes ? idle - heldBytes : 0n,
+      }),
+    ]);
+  }
+
+  // The network-wide service space grows by what the miners now hold (deleteFile shrinks it).
+  const service = await readJson<string | number>(api, 'storageHandler', 'totalServiceSpace');
+  pairs.push([
+    storageKey(api, 'storageHandler', 'totalServiceSpace'),
+    encodeStorageValue(api, 'storageHandler', 'totalServiceSpace', BigInt(service ?? 0) + heldBytes),
+  ]);
+
   // spec < 126 still has buckets: the completed file is listed in the owner's bucket.
   if (brief.bucketName !== undefined && api.query.fileBank?.bucket) {
     const bucketName = brief.bucketName;
@@ -130,8 +155,8 @@ export function minerItemPair(api: ApiPromise, miner: string, space: bigint): St
       debt: 0,
       state: 'positive',
       declarationSpace: space,
-      idleSpace: 0,
-      serviceSpace: space,
+      idleSpace: space,
+      serviceSpace: 0,
       lockSpace: 0,
       spaceProofInfo: null,
       serviceBloomFilter: new Array(256).fill(0),

@@ -1,0 +1,33 @@
+// Prints the suite's closing line, `N passed, N failed, N skipped`, from the JSON reports of
+// Vitest and Playwright (neither prints that form). Exits non-zero when anything failed or
+// when no report exists (a run that executed nothing is not a pass).
+import { existsSync, readFileSync } from 'node:fs';
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let reports = 0;
+
+const vitest = 'test-results/vitest.json';
+if (existsSync(vitest)) {
+  const r = JSON.parse(readFileSync(vitest, 'utf8'));
+  reports++;
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  // A file that failed to load has no tests counted: count it as a failure.
+  for (const f of r.testResults ?? []) if (f.status === 'failed' && f.assertionResults.length === 0) failed++;
+}
+
+const pw = 'test-results/playwright.json';
+if (existsSync(pw)) {
+  const r = JSON.parse(readFileSync(pw, 'utf8'));
+  reports++;
+  passed += r.stats.expected + (r.stats.flaky ?? 0);
+  failed += r.stats.unexpected;
+  skipped += r.stats.skipped;
+}
+
+if (reports === 0) failed++;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: type check, lint, unit and integration tests (against the real CESS
+# runtime under chopsticks, started and stopped by the tests), inside a D-Bus session with
+# gnome-keyring as the OS keychain. Ends with `N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh || exit 1
+
+say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
+export CESS_GENESIS="${CESS_GENESIS:-$(cd .. && pwd)/shared/cess/cess-testnet-spec-raw.json}"
+rm -rf test-results && mkdir -p test-results
+
+say "type check"
+npx tsc -p tsconfig.test.json || { echo "0 passed, 1 failed"; exit 1; }
+say "lint"
+npx eslint . || { echo "0 passed, 1 failed"; exit 1; }
+
+say "unit and integration tests (vitest) in a D-Bus session with gnome-keyring"
+dbus-run-session -- bash -c '
+  eval "$(printf cess-sync-test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
+  export GNOME_KEYRING_CONTROL
+  npx vitest run "$@"
+' vitest "$@"
+
+node scripts/summarize-tests.mjs
