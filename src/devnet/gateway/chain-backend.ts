@@ -106,7 +106,9 @@ export class ChainBackend implements GatewayBackend {
     const entries = await queryOf(api, 'fileBank', 'dealMap').keys();
     const done: string[] = [];
     for (const key of entries) {
-      const fid = text(key.args[0]!.toHex());
+      const arg = key.args[0];
+      if (!arg) continue;
+      const fid = text(arg.toHex());
       if (await completeDeal(api, this.opts.rpc, fid, this.opts.miner.address)) done.push(fid);
     }
     return done;
