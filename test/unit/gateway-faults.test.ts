@@ -228,6 +228,21 @@ describe('cutNext', () => {
     });
   });
 
+  it('cuts an upload far into a large body (the request keeps flowing until the cut)', async () => {
+    // Regression: a second, unread body wrapper once stalled requests after ~32 KB, so a cut
+    // beyond that point never fired and the client hung.
+    const data = bytes(4_000_000, 6);
+    h.gw.faults.cutNext({ afterBytes: 3_000_000, path: '/resume/' });
+    await expect(
+      rawRequest(`${h.gw.url}/resume/big-cut.bin`, {
+        method: 'PUT',
+        headers: { ...deossHeaders(h.alice), Territory: 'terr1', 'Content-Range': `bytes 0-${data.length - 1}/${data.length}` },
+        body: data,
+      }),
+    ).rejects.toThrow();
+    expect(h.gw.faults.snapshot().fired.at(-1)).toMatchObject({ kind: 'cut-request', value: 3_000_000 });
+  });
+
   it('cuts a CD²N batch chunk mid-body; the same range is then accepted', async () => {
     const data = bytes(200_000, 6);
     const req = await fetch(`${h.gw.url}/gateway/upload/batch/request`, {

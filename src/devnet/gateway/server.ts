@@ -200,12 +200,14 @@ async function handle(gw: GatewayShared, req: IncomingMessage, res: ServerRespon
       sendJson(res, decision.fail.status, envelope(decision.fail.status, 'injected fault', null));
       return;
     }
-    let body: Readable = wrapBody(req, undefined);
+    // One wrapper per request: a second one would also be piped from req, and the unread
+    // one would stall the request once its buffer filled.
+    const cutUpload = decision.cut && withBody ? decision.cut.afterBytes : undefined;
+    const body: Readable = wrapBody(req, cutUpload);
     if (decision.cut) {
       gw.log('info', `fault: cutting ${method} ${path} after ${decision.cut.afterBytes} bytes`);
       if (withBody) {
         // Cut the upload after afterBytes; if the body is shorter, the reply is lost instead.
-        body = wrapBody(req, decision.cut.afterBytes);
         armResponseCut(res, 0, false);
       } else {
         armResponseCut(res, decision.cut.afterBytes, true);
