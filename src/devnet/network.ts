@@ -3,13 +3,14 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import path from 'node:path';
 import { connectChain } from '../cess/chain/connect.js';
 import { startChopsticks, type ChopsticksHandle } from './chain/chopsticks-process.js';
-import { devKeys, prepareChain, type DevKeys } from './chain/setup.js';
+import { restoreChainState, saveChainState } from './chain/snapshot.js';
+import { alignBlockHashes, devKeys, prepareChain, type DevKeys } from './chain/setup.js';
 import { ChainBackend, type MinerDelay } from './gateway/chain-backend.js';
 import { createGatewayServer, type GatewayServer } from './gateway/server.js';
 
 export interface DevnetOptions {
   genesisPath: string;
-  /** Chain database, gateway data and logs live here; an existing state is resumed. */
+  /** Chain state, gateway data and logs live here; a state saved by stop() is restored. */
   stateDir: string;
   chainPort?: number;
   gatewayPort?: number;
@@ -52,7 +53,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   let rpc: WsProvider | undefined;
   let backend: ChainBackend | undefined;
   try {
-    log(`chain: CESS runtime on ${chain.wsUrl}${chain.resumed ? ' (resumed)' : ''}`);
+    log(`chain: CESS runtime on ${chain.wsUrl}`);
     api = await connectChain({ endpoints: chain.wsUrl });
     rpc = new WsProvider(chain.wsUrl);
     await rpc.isReady;
@@ -69,6 +70,11 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         if (level !== 'debug') log(msg);
       },
     });
+    const stateFile = path.join(opts.stateDir, 'chain', 'state.json');
+    if (await restoreChainState(api, rpc, stateFile)) {
+      await alignBlockHashes(api, rpc);
+      log('chain: state of the previous run restored');
+    }
     await prepareChain(api, rpc, keys, gateway.url);
     // Deals declared before a restart lost their timers: the miners finish them now.
     if (minerDelay !== 'never') {
@@ -90,6 +96,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       stop: async () => {
         b.close();
         await gateway.close();
+        await saveChainState(a, r, stateFile).catch((err: unknown) => log(`chain: state not saved: ${String(err)}`));
         await a.disconnect().catch(() => undefined);
         await r.disconnect().catch(() => undefined);
         await chain.stop();

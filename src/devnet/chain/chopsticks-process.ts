@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, createWriteStream, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ChopsticksOptions {
   /** Raw chain spec of the CESS runtime (the public testnet genesis). */
   genesisPath: string;
-  /** Directory for the chain database and log; reused state is resumed. */
+  /** Directory for the chain's block database (new each start) and log. */
   stateDir: string;
   /** 0 picks a free port. */
   port?: number;
@@ -20,8 +20,6 @@ export interface ChopsticksHandle {
   wsUrl: string;
   port: number;
   pid: number;
-  /** True when the chain resumed from an existing database in stateDir. */
-  resumed: boolean;
   stop(): Promise<void>;
 }
 
@@ -40,8 +38,9 @@ export async function startChopsticks(opts: ChopsticksOptions): Promise<Chopstic
     );
   }
   mkdirSync(opts.stateDir, { recursive: true });
+  // A fresh block database each start: the chain state itself is carried by snapshot.ts.
   const dbPath = path.join(opts.stateDir, 'chain.sqlite');
-  const resumed = existsSync(dbPath);
+  rmSync(dbPath, { force: true });
   const bin = chopsticksBin();
   const args = [
     bin,
@@ -50,7 +49,6 @@ export async function startChopsticks(opts: ChopsticksOptions): Promise<Chopstic
     '--port', String(opts.port ?? 0),
     '--build-block-mode', 'Instant',
     '--db', dbPath,
-    ...(resumed ? ['--resume', 'true'] : []),
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +66,6 @@ export async function startChopsticks(opts: ChopsticksOptions): Promise<Chopstic
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
     pid: child.pid ?? -1,
-    resumed,
     stop: () => stopChild(child, log),
   };
 }

@@ -27,6 +27,25 @@ export const DEV_FUNDS = 1_000_000n * TCESS;
 export const DEV_IDLE_SPACE = 2n ** 50n;
 
 /**
+ * After a saved state is written into a fresh chain, System.BlockHash holds the previous
+ * run's hashes, not the ones chopsticks reports over RPC, so every signature (it commits to
+ * the genesis hash and a recent block for mortality) is refused as badProof. Writing the
+ * reported hashes back makes the two agree.
+ */
+export async function alignBlockHashes(api: ApiPromise, rpc: DevRpc): Promise<void> {
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  const numbers = [0];
+  for (let n = Math.max(1, head - 256); n <= head; n++) numbers.push(n);
+  const pairs = await Promise.all(
+    numbers.map(async (n): Promise<[string, string]> => [
+      api.query.system.blockHash.key(n),
+      (await api.rpc.chain.getBlockHash(n)).toHex(),
+    ]),
+  );
+  await setStorage(rpc, pairs);
+}
+
+/**
  * Puts a fresh genesis into a usable state, idempotently: dev accounts funded, idle space
  * declared, a storage miner to hold fragments, and the gateway registered as an OSS.
  */
@@ -42,5 +61,8 @@ export async function prepareChain(api: ApiPromise, rpc: DevRpc, keys: DevKeys, 
   const oss = await queryOf(api, 'oss', 'oss')(keys.gateway.address);
   if (oss.isEmpty) {
     await signAndWait(api, txOf(api, 'oss', 'register')(new Uint8Array(38), gatewayUrl), keys.gateway);
+  } else if ((oss.toHuman() as { domain?: string } | null)?.domain !== gatewayUrl) {
+    // A resumed network whose gateway came up on another port: keep discovery truthful.
+    await signAndWait(api, txOf(api, 'oss', 'update')(new Uint8Array(38), gatewayUrl), keys.gateway);
   }
 }
