@@ -1,0 +1,114 @@
+/**
+ * The one typed contract between the sync daemon and every client (the Electron renderer, the
+ * CLI, a browser in headless mode): zod schemas validated at runtime on both sides.
+ */
+import { z } from 'zod';
+
+export const API_VERSION = 1;
+
+export const engineStateSchema = z.enum(['idle', 'syncing', 'paused', 'offline', 'error']);
+export type EngineState = z.infer<typeof engineStateSchema>;
+
+export const progressSchema = z.object({
+  /** Bytes moved in the current pass (uploads + downloads). */
+  bytesDone: z.number().int().nonnegative(),
+  bytesTotal: z.number().int().nonnegative(),
+  filesDone: z.number().int().nonnegative(),
+  filesTotal: z.number().int().nonnegative(),
+  /** Bytes per second over the last few seconds. */
+  speed: z.number().nonnegative(),
+  /** Seconds left, or null when unknown. */
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type Progress = z.infer<typeof progressSchema>;
+
+export const problemSchema = z.object({
+  id: z.string(),
+  folderId: z.string().nullable(),
+  /** e.g. 'conflict', 'heldDeletes', 'caseClash', 'portability', 'symlink', 'rootMissing',
+   * 'territoryLow', 'gatewayUnauthorized', 'error'. */
+  kind: z.string(),
+  path: z.string().nullable(),
+  message: z.string(),
+  /** Actions the user can take, e.g. ['confirmDeletes', 'refuseDeletes']. */
+  actions: z.array(z.string()),
+});
+export type Problem = z.infer<typeof problemSchema>;
+
+export const folderStatusSchema = z.object({
+  id: z.string(),
+  root: z.string(),
+  state: engineStateSchema,
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  lastSyncMs: z.number().nullable(),
+  /** Pending CESS objects (declared, miners not done yet). */
+  pendingObjects: z.number().int().nonnegative(),
+});
+export type FolderStatus = z.infer<typeof folderStatusSchema>;
+
+export const statusSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  state: engineStateSchema,
+  account: z.string().nullable(),
+  folders: z.array(folderStatusSchema),
+  progress: progressSchema,
+  problems: z.array(problemSchema),
+});
+export type Status = z.infer<typeof statusSchema>;
+
+export const activitySchema = z.object({
+  timeMs: z.number(),
+  folderId: z.string(),
+  /** 'uploaded' | 'downloaded' | 'deleted' | 'moved' | 'conflict' | 'error' ... */
+  kind: z.string(),
+  path: z.string(),
+  detail: z.string().optional(),
+});
+export type Activity = z.infer<typeof activitySchema>;
+
+/** What the daemon pushes over the WebSocket. */
+export const eventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: statusSchema }),
+  z.object({ type: z.literal('activity'), activity: activitySchema }),
+]);
+export type DaemonEvent = z.infer<typeof eventSchema>;
+
+export const pauseRequestSchema = z.object({ folderId: z.string().optional() }).strict();
+export type PauseRequest = z.infer<typeof pauseRequestSchema>;
+
+export const addFolderRequestSchema = z
+  .object({ root: z.string().min(1).max(4096), excluded: z.array(z.string()).optional() })
+  .strict();
+export type AddFolderRequest = z.infer<typeof addFolderRequestSchema>;
+
+export const problemActionRequestSchema = z.object({ problemId: z.string(), action: z.string() }).strict();
+export type ProblemActionRequest = z.infer<typeof problemActionRequestSchema>;
+
+export const settingsSchema = z
+  .object({
+    uploadLimitBytesPerSec: z.number().int().nonnegative().nullable(),
+    downloadLimitBytesPerSec: z.number().int().nonnegative().nullable(),
+    maxDeletesPerPass: z.number().int().positive(),
+    rescanIntervalSec: z.number().int().positive(),
+  })
+  .strict();
+export type Settings = z.infer<typeof settingsSchema>;
+
+/**
+ * What the daemon drives. The engine implements it; the daemon's HTTP/WebSocket layer and its
+ * tests only see this.
+ */
+export interface SyncService {
+  status(): Status;
+  pause(folderId?: string): Promise<void>;
+  resume(folderId?: string): Promise<void>;
+  syncNow(folderId?: string): Promise<void>;
+  addFolder(req: AddFolderRequest): Promise<FolderStatus>;
+  resolveProblem(req: ProblemActionRequest): Promise<void>;
+  getSettings(): Settings;
+  setSettings(s: Settings): Promise<Settings>;
+  recentActivity(limit: number): Activity[];
+  /** Subscribe to events; returns an unsubscribe function. */
+  subscribe(listener: (e: DaemonEvent) => void): () => void;
+}
