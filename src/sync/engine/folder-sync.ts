@@ -1,0 +1,465 @@
+/**
+ * One sync pass of one folder: scan the disk, read the newest snapshot on CESS, plan with the
+ * merge base, carry out the plan, and advance the merge base only once the result is durable.
+ *
+ * Crash safety comes from the order of effects (no journal replay is needed):
+ * - local writes go to a temp file in the folder's metadata dir and are renamed into place;
+ *   each downloaded item is recorded in the manifest under its remote id before the pass ends,
+ *   so a rescan after a crash keeps that id;
+ * - remote changes become visible only through one new snapshot blob, uploaded in the last pack
+ *   of the pass: a crash before that leaves the remote as it was;
+ * - the synced tree (merge base) is replaced last. A crash anywhere before that makes the next
+ *   pass see both sides agreeing (markSynced) where work was already done.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { capsuleFromJsonValue, capsuleToJsonValue, decapsulate, encapsulate } from '../../cess/pret/index.js';
+import {
+  ContentIdBuilder,
+  FormatError,
+  blobIdBytes,
+  chunkStream,
+  decodeFileNode,
+  storeFileContent,
+  storeFileNode,
+  storeSnapshot,
+  storeTree,
+  writableSink,
+  Packer,
+  type BlobId,
+  type FileEntry,
+  type FormatKeys,
+  type PackInfo,
+  type TreeEntry,
+} from '../format/index.js';
+import { toHex } from '../format/bytes.js';
+import { IgnoreMatcher, METADATA_DIR_NAME, ROOT_MARKER_NAME } from '../ignore/index.js';
+import type { Manifest } from '../manifest/index.js';
+import { ROOT_ID, pathOf, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
+import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
+import { plan, type Op, type Plan } from '../planner/index.js';
+import type { Repository } from '../remote/repository.js';
+import type { ObjectStore } from '../remote/object-store.js';
+import { scanFolder, type ScanProblem } from '../scan/index.js';
+
+export interface AccountKeys {
+  /** The account's sr25519 public key (PReT encapsulation target). */
+  publicKey: Uint8Array;
+  /** Its secret scalar for PReT (src/cess/pret secretScalarFrom...). */
+  secretScalar: Uint8Array;
+}
+
+export interface FolderSyncContext {
+  folderId: string;
+  root: string;
+  manifest: Manifest;
+  keys: FormatKeys;
+  account: AccountKeys;
+  repo: Repository;
+  store: ObjectStore;
+  deviceName: string;
+  maxDeletesPerPass?: number;
+  now?: () => number;
+  signal?: AbortSignal;
+  onActivity?: (kind: string, path: string, detail?: string) => void;
+  onBytes?: (n: number) => void;
+}
+
+export interface PassResult {
+  plan: Plan;
+  scanProblems: ScanProblem[];
+  uploadedPacks: string[];
+  downloaded: number;
+  uploaded: number;
+}
+
+export class RootMissingError extends Error {
+  override name = 'RootMissingError';
+}
+
+const MARKER_TEXT = 'This folder is synced by cess-sync. Deleting this file stops syncing it.\n';
+
+/** Creates the root marker when a folder is added (never during a pass: see checkRoot). */
+export async function initFolderRoot(root: string): Promise<void> {
+  await mkdir(path.join(root, METADATA_DIR_NAME), { recursive: true });
+  const marker = path.join(root, ROOT_MARKER_NAME);
+  await writeFile(marker, MARKER_TEXT, { flag: 'a' });
+}
+
+/** A missing or unmounted root is not "everything deleted": without the marker, no pass. */
+async function checkRoot(root: string): Promise<void> {
+  try {
+    const s = await lstat(path.join(root, ROOT_MARKER_NAME));
+    if (!s.isFile()) throw new Error('not a file');
+  } catch {
+    throw new RootMissingError(
+      `${root} has no ${ROOT_MARKER_NAME}: the folder is missing or not mounted; sync stopped for it`,
+    );
+  }
+}
+
+/** The keyed content id of a file, as the format defines it (scanner hash function). */
+export function contentHasher(keys: FormatKeys) {
+  return async (absPath: string): Promise<{ contentId: string; size: number }> => {
+    const b = new ContentIdBuilder(keys);
+    let size = 0;
+    for await (const chunk of chunkStream(createReadStream(absPath, { highWaterMark: 1 << 20 }))) {
+      b.addChunk(blobIdBytes(keys, 'data', chunk));
+      size += chunk.length;
+    }
+    return { contentId: b.finish(size), size };
+  };
+}
+
+export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult> {
+  const now = ctx.now ?? Date.now;
+  const root = path.resolve(ctx.root);
+  await checkRoot(root);
+  const ignore = await IgnoreMatcher.load(root);
+  const hash = contentHasher(ctx.keys);
+
+  const scan = await scanFolder({ root, manifest: ctx.manifest, folderId: ctx.folderId, ignore, hash, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  await ctx.repo.refresh(ctx.signal);
+  const remote = await ctx.repo.loadFolder(ctx.folderId);
+  const synced = ctx.manifest.loadTree(ctx.folderId, 'synced');
+  if (!synced.has(ROOT_ID)) synced.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
+
+  const p = plan({
+    local: scan.tree,
+    remote: remote.tree,
+    synced,
+    deviceName: ctx.deviceName,
+    now: now(),
+    ...(ctx.maxDeletesPerPass !== undefined ? { limits: { maxDeletesPerPass: ctx.maxDeletesPerPass } } : {}),
+  });
+  const result: PassResult = { plan: p, scanProblems: scan.problems, uploadedPacks: [], downloaded: 0, uploaded: 0 };
+  if (p.ops.length === 0) {
+    ctx.manifest.replaceTree(ctx.folderId, 'remote', remote.tree);
+    return result;
+  }
+
+  // The target trees, advanced op by op, give every op its paths.
+  const localTree = new Map(scan.tree);
+  const remoteTree = new Map(remote.tree);
+  const remoteFiles = new Map(remote.files);
+  const exec = new LocalExecutor(ctx, root, localTree, remote.files);
+  let remoteChanged = false;
+  const uploads: Op[] = [];
+
+  for (const op of p.ops) {
+    switch (op.type) {
+      case 'downloadFile':
+      case 'createLocalDir':
+      case 'moveLocal':
+      case 'deleteLocal':
+      case 'conflictCopy':
+        await exec.apply(op);
+        if (op.type === 'downloadFile') result.downloaded++;
+        break;
+      case 'markSynced':
+        if (op.localId) exec.rekey(op.localId, op.id);
+        break;
+      case 'uploadFile':
+      case 'createRemoteDir':
+      case 'moveRemote':
+      case 'deleteRemote':
+        remoteChanged = true;
+        uploads.push(op);
+        break;
+    }
+  }
+
+  if (remoteChanged) {
+    const packs: PackInfo[] = [];
+    const tmpDir = path.join(root, METADATA_DIR_NAME, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const packer = new Packer(ctx.keys, {
+      openSink: () => {
+        const file = path.join(tmpDir, `pack-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+        const stream = createWriteStream(file);
+        return Object.assign(writableSink(stream), { file, stream });
+      },
+      onPack: async (info, sink) => {
+        const s = sink as unknown as { file: string; stream: NodeJS.WritableStream & { close: (cb: () => void) => void } };
+        await new Promise<void>((resolve, reject) => {
+          s.stream.once('error', reject);
+          s.stream.end(() => resolve());
+        });
+        try {
+          const fid = await ctx.store.put(s.file, info.name, ctx.signal);
+          ctx.manifest.addPendingObject({ fid, name: info.name, size: info.size });
+          result.uploadedPacks.push(fid);
+          packs.push(info);
+          ctx.onBytes?.(info.size);
+        } finally {
+          await rm(s.file, { force: true });
+        }
+      },
+    });
+
+    for (const op of uploads) {
+      switch (op.type) {
+        case 'uploadFile': {
+          const node = localTree.get(op.id);
+          const rel = pathOf(localTree, op.id);
+          if (!node || rel === null) throw new Error(`upload of an item the local tree lacks: ${op.id}`);
+          const abs = resolveInsideRoot(root, rel);
+          await assertNoSymlinkInPath(root, rel);
+          const stored = await storeFileContent(ctx.keys, createReadStream(abs, { highWaterMark: 1 << 20 }), packer, (id) => ctx.repo.has('data', id) || packer.has('data', id));
+          const enc = encapsulate(ctx.account.publicKey);
+          const blobId = await storeFileNode(ctx.keys, stored.node, enc.key, packer);
+          const entry: FileEntry = {
+            kind: 'file',
+            itemId: op.id,
+            name: op.name,
+            mtimeMs: Math.floor(node.mtimeMs ?? 0),
+            mode: node.mode ?? null,
+            size: stored.node.size,
+            contentId: stored.contentId,
+            fileNode: { blobId, capsule: capsuleToJsonValue(enc.capsule) },
+          };
+          remoteFiles.set(op.id, entry);
+          remoteTree.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', contentId: stored.contentId, size: stored.node.size, mtimeMs: entry.mtimeMs, ...(node.mode !== undefined ? { mode: node.mode } : {}) });
+          result.uploaded++;
+          ctx.onActivity?.('uploaded', rel);
+          break;
+        }
+        case 'createRemoteDir': {
+          const node = localTree.get(op.id);
+          remoteTree.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'dir', mtimeMs: Math.floor(node?.mtimeMs ?? now()) });
+          break;
+        }
+        case 'moveRemote': {
+          const node = remoteTree.get(op.id);
+          if (!node) throw new Error(`move of an item the remote tree lacks: ${op.id}`);
+          remoteTree.set(op.id, { ...node, parentId: op.parentId, name: op.name });
+          const f = remoteFiles.get(op.id);
+          if (f) remoteFiles.set(op.id, { ...f, name: op.name });
+          ctx.onActivity?.('moved', pathOf(remoteTree, op.id) ?? op.name);
+          break;
+        }
+        case 'deleteRemote': {
+          ctx.onActivity?.('deleted', pathOf(remoteTree, op.id) ?? op.id, 'remote');
+          remoteTree.delete(op.id);
+          remoteFiles.delete(op.id);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles);
+    const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
+    const seq = ctx.manifest.tickLamport(parentSeq);
+    await storeSnapshot(ctx.keys, {
+      version: 1,
+      folderId: ctx.folderId,
+      deviceId: ctx.manifest.deviceId(),
+      seq,
+      parents: remote.snapshot ? [remote.snapshot.id] : [],
+      timeMs: now(),
+      tree: rootTree,
+    }, packer);
+    await packer.flush();
+  }
+
+  // Durable on both sides: the merge base becomes what the remote now has — except for
+  // deletes held for the user: their items stay in the base, so the next pass still sees
+  // "deleted on one side" (and holds it again) instead of "new on the other" (resurrection).
+  const newSynced = new Map(remoteTree);
+  for (const h of p.held) {
+    for (let id: ItemId | null = h.op.id; id !== null && !newSynced.has(id); ) {
+      const n = synced.get(id);
+      if (!n) break;
+      newSynced.set(id, n);
+      id = n.parentId;
+    }
+  }
+  ctx.manifest.replaceTree(ctx.folderId, 'remote', remoteTree);
+  ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced);
+  return result;
+}
+
+/** Tree blobs bottom-up (children before parents); returns the root tree's blob id. */
+async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: Map<ItemId, FileEntry>): Promise<BlobId> {
+  const children = new Map<ItemId, TreeNode[]>();
+  for (const n of tree.values()) {
+    if (n.parentId === null) continue;
+    const list = children.get(n.parentId) ?? [];
+    list.push(n);
+    children.set(n.parentId, list);
+  }
+  const write = async (dirId: ItemId): Promise<BlobId> => {
+    const entries: TreeEntry[] = [];
+    const kids = (children.get(dirId) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const k of kids) {
+      if (k.kind === 'dir') {
+        entries.push({ kind: 'dir', itemId: k.id, name: k.name, mtimeMs: Math.floor(k.mtimeMs ?? 0), mode: k.mode ?? null, subtree: await write(k.id) });
+      } else {
+        const f = files.get(k.id);
+        if (!f) throw new Error(`file ${k.id} has no file entry to write`);
+        entries.push({ ...f, name: k.name });
+      }
+    }
+    return storeTree(keys, { version: 1, entries }, packer);
+  };
+  return write(ROOT_ID);
+}
+
+/** Carries out local ops: downloads through a temp file, moves, trash, conflict copies. */
+class LocalExecutor {
+  private readonly meta: string;
+  constructor(
+    private readonly ctx: FolderSyncContext,
+    private readonly root: string,
+    private readonly local: Map<ItemId, TreeNode>,
+    private readonly remoteFiles: Map<ItemId, FileEntry>,
+  ) {
+    this.meta = path.join(root, METADATA_DIR_NAME);
+  }
+
+  private abs(rel: string): string {
+    return resolveInsideRoot(this.root, rel);
+  }
+
+  private relOf(tree: Tree, parentId: ItemId, name: string): string {
+    const parent = parentId === ROOT_ID ? '' : pathOf(tree, parentId);
+    if (parent === null) throw new Error(`parent ${parentId} is not in the tree`);
+    return parent === '' ? name : `${parent}/${name}`;
+  }
+
+  rekey(localId: ItemId, remoteId: ItemId): void {
+    const rel = pathOf(this.local, localId);
+    if (rel === null) return;
+    const rec = this.ctx.manifest.getLocalFile(this.ctx.folderId, rel);
+    if (rec) this.ctx.manifest.upsertLocalFiles(this.ctx.folderId, [{ ...rec, itemId: remoteId }]);
+    const node = this.local.get(localId);
+    if (node) {
+      this.local.delete(localId);
+      this.local.set(remoteId, { ...node, id: remoteId });
+      for (const [id, n] of this.local) if (n.parentId === localId) this.local.set(id, { ...n, parentId: remoteId });
+    }
+  }
+
+  async apply(op: Op): Promise<void> {
+    switch (op.type) {
+      case 'createLocalDir': {
+        const rel = this.relOf(this.local, op.parentId, op.name);
+        await assertNoSymlinkInPath(this.root, rel, { checkLeaf: false });
+        await mkdir(this.abs(rel), { recursive: true });
+        this.local.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'dir' });
+        await this.record(rel, op.id, 'dir');
+        return;
+      }
+      case 'downloadFile': {
+        const rel = this.relOf(this.local, op.parentId, op.name);
+        const entry = this.remoteFiles.get(op.id);
+        if (!entry) throw new Error(`no remote entry for ${rel}`);
+        const existing = this.local.get(op.id);
+        if (existing) await this.toTrash(pathOf(this.local, op.id) ?? rel);
+        await this.download(entry, rel);
+        this.local.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', contentId: entry.contentId, size: entry.size });
+        await this.record(rel, op.id, 'file', entry.contentId);
+        this.ctx.onActivity?.('downloaded', rel);
+        return;
+      }
+      case 'moveLocal': {
+        const from = pathOf(this.local, op.id);
+        const to = this.relOf(this.local, op.parentId, op.name);
+        if (from === null) throw new Error(`move of unknown local item ${op.id}`);
+        await assertNoSymlinkInPath(this.root, to, { checkLeaf: false });
+        await mkdir(path.dirname(this.abs(to)), { recursive: true });
+        await rename(this.abs(from), this.abs(to));
+        const node = this.local.get(op.id);
+        if (node) this.local.set(op.id, { ...node, parentId: op.parentId, name: op.name });
+        this.ctx.onActivity?.('moved', to, `from ${from}`);
+        return;
+      }
+      case 'deleteLocal': {
+        const rel = pathOf(this.local, op.id);
+        if (rel === null) return;
+        await this.toTrash(rel);
+        this.local.delete(op.id);
+        this.ctx.onActivity?.('deleted', rel, 'local (kept in trash)');
+        return;
+      }
+      case 'conflictCopy': {
+        const rel = pathOf(this.local, op.id);
+        if (rel === null) return;
+        const copyRel = path.posix.join(path.posix.dirname(rel), op.copyName).replace(/^\.\//, '');
+        await rename(this.abs(rel), this.abs(copyRel));
+        this.local.delete(op.id);
+        this.ctx.onActivity?.('conflict', copyRel, `kept the local version of ${rel}`);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Overwritten or deleted local files go to <root>/.cess-sync/trash first, never away. */
+  private async toTrash(rel: string): Promise<void> {
+    const src = this.abs(rel);
+    try {
+      await lstat(src);
+    } catch {
+      return;
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const dest = path.join(this.meta, 'trash', stamp, rel);
+    await mkdir(path.dirname(dest), { recursive: true });
+    await rename(src, dest);
+  }
+
+  private async record(rel: string, itemId: ItemId, kind: 'file' | 'dir', contentId?: string): Promise<void> {
+    const s = await stat(this.abs(rel), { bigint: true });
+    this.ctx.manifest.upsertLocalFiles(this.ctx.folderId, [{
+      path: rel,
+      itemId,
+      kind,
+      dev: s.dev.toString(),
+      ino: s.ino.toString(),
+      size: Number(s.size),
+      mtimeNs: s.mtimeNs,
+      ctimeNs: s.ctimeNs,
+      mode: Number(s.mode & 0o777n),
+      ...(contentId !== undefined ? { contentId, hashedAt: Date.now() } : {}),
+    }]);
+  }
+
+  /** Fetches a file version: open its capsule, its file node, then each chunk; verify; rename. */
+  private async download(entry: FileEntry, rel: string): Promise<void> {
+    const { repo, keys, account } = this.ctx;
+    const contentKey = decapsulate(account.secretScalar, capsuleFromJsonValue(entry.fileNode.capsule));
+    const node = decodeFileNode(await repo.readBlob('filenode', entry.fileNode.blobId, contentKey));
+    const tmpDir = path.join(this.meta, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = path.join(tmpDir, `dl-${entry.itemId}-${process.pid}`);
+    const fh = await open(tmp, 'w', 0o600);
+    const cid = new ContentIdBuilder(keys);
+    let size = 0;
+    try {
+      for (const c of node.chunks) {
+        const plain = await repo.readBlob('data', c.id, c.key);
+        const idBytes = blobIdBytes(keys, 'data', plain);
+        if (toHex(idBytes) !== c.id) throw new FormatError('AUTH_FAILED', `chunk ${c.id} of ${rel} does not hash to its id`);
+        cid.addChunk(idBytes);
+        await fh.write(plain);
+        size += plain.length;
+        this.ctx.onBytes?.(plain.length);
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (size !== entry.size || cid.finish(size) !== entry.contentId) {
+      await rm(tmp, { force: true });
+      throw new FormatError('AUTH_FAILED', `${rel}: downloaded content does not match its content id`);
+    }
+    await assertNoSymlinkInPath(this.root, rel, { checkLeaf: false });
+    const dest = this.abs(rel);
+    await mkdir(path.dirname(dest), { recursive: true });
+    await rename(tmp, dest);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Two devices of one account keep a folder in sync through CESS alone: the real CESS runtime,
+ * the project's gateway, real SQLite manifests, real folders on disk.
+ */
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CessChain } from '../../src/cess/chain/client.js';
+import { txOf } from '../../src/cess/chain/metadata.js';
+import { signAndWait } from '../../src/cess/chain/tx.js';
+import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
+import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
+import { initFolderRoot, syncFolderOnce, type FolderSyncContext } from '../../src/sync/engine/folder-sync.js';
+import { deriveKeys } from '../../src/sync/format/index.js';
+import { Manifest } from '../../src/sync/manifest/index.js';
+import { CessObjectStore } from '../../src/sync/remote/cess-object-store.js';
+import { Repository } from '../../src/sync/remote/repository.js';
+import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+
+const FOLDER = 'f0000000000000000000000000000001';
+
+interface Device {
+  name: string;
+  root: string;
+  manifest: Manifest;
+  ctx: FolderSyncContext;
+  chain: CessChain;
+}
+
+let net: TestDevnet;
+let work: string;
+let account: KeyringPair;
+let mnemonic: string;
+const devices: Device[] = [];
+
+async function makeDevice(name: string): Promise<Device> {
+  const root = path.join(work, name, 'Sync');
+  await mkdir(root, { recursive: true });
+  await initFolderRoot(root);
+  const manifest = Manifest.open(path.join(work, name, 'manifest.sqlite'));
+  manifest.addFolder({ id: FOLDER, rootPath: root });
+  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+  const chain = await CessChain.connect({ endpoints: net.chainUrl });
+  const gateway = new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(pair) });
+  const store = new CessObjectStore({ chain, gateway, account: pair, territory: 'sync' });
+  const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
+  const ctx: FolderSyncContext = {
+    folderId: FOLDER,
+    root,
+    manifest,
+    keys,
+    account: { publicKey: pair.publicKey, secretScalar: secretScalarFromKeyringPair(pair) },
+    repo: new Repository(store, keys),
+    store,
+    deviceName: name,
+  };
+  return { name, root, manifest, ctx, chain };
+}
+
+/** Every file under a root (metadata dir and marker excluded) with its sha256. */
+function listing(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (rel === '' && (e.name === '.cess-sync' || e.name === '.cess-sync-root')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        out[`${r}/`] = 'dir';
+        walk(path.join(dir, e.name), r);
+      } else {
+        out[r] = createHash('sha256').update(readFileSync(path.join(dir, e.name))).digest('hex');
+      }
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+async function sync(d: Device) {
+  return syncFolderOnce(d.ctx);
+}
+
+beforeAll(async () => {
+  net = await startTestDevnet();
+  work = await mkdtemp(path.join(tmpdir(), 'cess-sync-2dev-'));
+  mnemonic = mnemonicGenerate(24);
+  account = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+  const { api } = net;
+  await signAndWait(api, api.tx.balances.transferKeepAlive(account.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
+  // Every pass that changes something uploads at least one pack, and each locks 96 MiB.
+  await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'sync', 30), account);
+  await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), account);
+  devices.push(await makeDevice('laptop'), await makeDevice('desktop'));
+});
+
+afterAll(async () => {
+  for (const d of devices) {
+    d.manifest.close();
+    await d.chain.disconnect();
+  }
+  await net?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('two devices, one account, one folder on CESS', () => {
+  it('a new tree on one device appears byte-identical on the other', async () => {
+    const [a, b] = devices as [Device, Device];
+    await mkdir(path.join(a.root, 'docs/deep/er'), { recursive: true });
+    await writeFile(path.join(a.root, 'hello.txt'), 'hello from the laptop\n');
+    await writeFile(path.join(a.root, 'docs/report.md'), '# Report\n'.repeat(1000));
+    await writeFile(path.join(a.root, 'docs/deep/er/empty.bin'), '');
+    await writeFile(path.join(a.root, 'docs/Zürich ünïcödé.txt'), 'names are encrypted too');
+    await writeFile(path.join(a.root, 'big.bin'), createHash('sha512').update('seed').digest().toString('hex').repeat(40_000));
+
+    const up = await sync(a);
+    expect(up.uploaded).toBe(5);
+    expect(up.uploadedPacks.length).toBeGreaterThanOrEqual(1);
+    const down = await sync(b);
+    expect(down.downloaded).toBe(5);
+    expect(listing(b.root)).toEqual(listing(a.root));
+  });
+
+  it('nothing readable leaves the device: pack names are opaque and names are not in the packs', async () => {
+    const a = devices[0]!;
+    const files = await a.chain.userFiles(account.address);
+    const pending = a.manifest.listPendingObjects();
+    expect(pending.length).toBeGreaterThan(0);
+    for (const p of pending) expect(p.name).toMatch(/^cs[0-9a-f]{32}$/);
+    // Read one whole pack through the public download route and look for a plaintext name.
+    const fid = pending[0]!.fid;
+    const r = await fetch(`${net.gatewayUrl}/gateway/download/${fid}`);
+    const bytes = Buffer.from(await r.arrayBuffer());
+    expect(bytes.includes(Buffer.from('hello from the laptop'))).toBe(false);
+    expect(bytes.includes(Buffer.from('report.md'))).toBe(false);
+    expect(bytes.includes(Buffer.from('Zürich'))).toBe(false);
+    expect(files.length + pending.length).toBeGreaterThan(0);
+  });
+
+  it('edits, renames, moves and deletes propagate; a rename does not re-upload content', async () => {
+    const [a, b] = devices as [Device, Device];
+    await writeFile(path.join(b.root, 'hello.txt'), 'edited on the desktop\n');
+    await rename(path.join(b.root, 'docs/report.md'), path.join(b.root, 'docs/deep/report-final.md'));
+    await rename(path.join(b.root, 'big.bin'), path.join(b.root, 'docs/big-moved.bin'));
+    await unlink(path.join(b.root, 'docs/deep/er/empty.bin'));
+    const res = await sync(b);
+    expect(res.uploaded).toBe(1); // only the edited file's content; moves are metadata
+    await sync(a);
+    expect(listing(a.root)).toEqual(listing(b.root));
+    expect(await readFile(path.join(a.root, 'hello.txt'), 'utf8')).toBe('edited on the desktop\n');
+    expect(existsSync(path.join(a.root, 'docs/deep/report-final.md'))).toBe(true);
+    // The deleted file went to the local trash, not away.
+    const trash = path.join(a.root, '.cess-sync', 'trash');
+    expect(existsSync(trash)).toBe(true);
+  });
+
+  it('edits on both sides with different contents give a conflict copy; identical contents do not', async () => {
+    const [a, b] = devices as [Device, Device];
+    await writeFile(path.join(a.root, 'hello.txt'), 'laptop version\n');
+    await writeFile(path.join(b.root, 'hello.txt'), 'desktop version\n');
+    await writeFile(path.join(a.root, 'same.txt'), 'same on both\n');
+    await writeFile(path.join(b.root, 'same.txt'), 'same on both\n');
+    await sync(a);
+    const res = await sync(b);
+    expect(res.plan.conflicts.map((c) => c.kind)).toContain('editEdit');
+    const names = readdirSync(b.root);
+    const copy = names.find((n) => n.startsWith('hello (conflict from desktop'));
+    expect(copy, names.join(', ')).toBeDefined();
+    expect(await readFile(path.join(b.root, copy!), 'utf8')).toBe('desktop version\n');
+    expect(await readFile(path.join(b.root, 'hello.txt'), 'utf8')).toBe('laptop version\n');
+    expect(names.filter((n) => n.startsWith('same')).length).toBe(1);
+    await sync(b); // uploads the conflict copy
+    await sync(a);
+    expect(listing(a.root)).toEqual(listing(b.root));
+  });
+
+  it('a missing root marker stops the folder instead of deleting remotely', async () => {
+    const a = devices[0]!;
+    await unlink(path.join(a.root, '.cess-sync-root'));
+    await expect(sync(a)).rejects.toThrow(/no \.cess-sync-root/);
+    await initFolderRoot(a.root);
+  });
+
+  it('a second pass with nothing changed does nothing', async () => {
+    const [a, b] = devices as [Device, Device];
+    expect((await sync(a)).plan.ops).toEqual([]);
+    expect((await sync(b)).plan.ops).toEqual([]);
+  });
+});
