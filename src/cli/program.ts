@@ -1,0 +1,228 @@
+/**
+ * The `cess-sync` command line: commander wiring around the handlers in ./commands.ts.
+ * runCli() never exits the process; it returns the exit code (0 ok, 1 error, 2 usage).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  DaemonApiError,
+  DaemonClient,
+  DaemonNotRunningError,
+  DaemonProtocolError,
+} from '../daemon/client.js';
+import { resolveStateDir } from '../daemon/state-file.js';
+import { ACTIVITY_MAX_LIMIT } from '../daemon/protocol.js';
+import {
+  UsageError,
+  activityCommand,
+  addCommand,
+  folderActionCommand,
+  problemActionCommand,
+  settingsCommand,
+  statusCommand,
+  uiUrlCommand,
+  watchCommand,
+  type CliIO,
+  type SettingsChanges,
+} from './commands.js';
+import { parseRate } from './format.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliDeps {
+  io: CliIO;
+  env?: NodeJS.ProcessEnv;
+  /** How to reach the daemon for a state dir (tests may inject; default: daemon.json). */
+  connect?: (stateDir: string) => Promise<DaemonClient>;
+  /** Aborts `status --watch` (SIGINT in main.ts). */
+  signal?: AbortSignal;
+}
+
+interface GlobalOptions {
+  stateDir?: string;
+  json?: boolean;
+}
+
+/** Validates a rate option; the text is kept (commander replaces a parsed null with ''). */
+function rateArg(value: string): string {
+  try {
+    parseRate(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+interface SettingsOptions {
+  uploadLimit?: string;
+  downloadLimit?: string;
+  maxDeletes?: number;
+  rescanInterval?: number;
+}
+
+function intArg(min: number, max: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('not a whole number');
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+/** Builds the program; `run` receives each command's work, already bound to its arguments. */
+export function buildProgram(
+  deps: CliDeps,
+  run: (work: (client: DaemonClient, io: CliIO) => Promise<number>) => Promise<void>,
+): Command {
+  const program = new Command('cess-sync')
+    .description('Control the CESS Sync daemon: end-to-end encrypted folder sync on CESS.')
+    .option(
+      '--state-dir <dir>',
+      'daemon state directory (default: $CESS_SYNC_HOME or ~/.cess-sync)',
+    )
+    .option('--json', 'print JSON instead of text')
+    .showHelpAfterError('(run cess-sync --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => deps.io.err(s.replace(/\n$/, '')),
+    });
+
+  program
+    .command('status')
+    .description('show folders, state and problems')
+    .option('-w, --watch', 'follow live progress and activity until Ctrl-C')
+    .action((opts: { watch?: boolean }) =>
+      run((client, io) =>
+        opts.watch === true
+          ? watchCommand(client, io, deps.signal ?? new AbortController().signal)
+          : statusCommand(client, io),
+      ),
+    );
+
+  for (const [name, description] of [
+    ['pause', 'pause syncing (one folder, or all)'],
+    ['resume', 'resume syncing (one folder, or all)'],
+    ['sync', 'sync now (one folder, or all)'],
+  ] as const) {
+    program
+      .command(`${name} [folder]`)
+      .description(`${description}; folder is a folder id or its path`)
+      .action((folder: string | undefined) =>
+        run((client, io) => folderActionCommand(client, io, name, folder)),
+      );
+  }
+
+  program
+    .command('add <path>')
+    .description('add a folder to sync')
+    .option('-x, --exclude <pattern...>', 'ignore patterns for this folder')
+    .action((path: string, opts: { exclude?: string[] }) =>
+      run((client, io) => addCommand(client, io, path, opts.exclude ?? [])),
+    );
+
+  program
+    .command('settings')
+    .description('show or change settings (rates in bytes/s: 500k, 2M, none)')
+    .addOption(
+      new Option('--upload-limit <rate>', 'upload limit (0 or none: unlimited)').argParser(rateArg),
+    )
+    .addOption(
+      new Option('--download-limit <rate>', 'download limit (0 or none: unlimited)').argParser(
+        rateArg,
+      ),
+    )
+    .addOption(
+      new Option('--max-deletes <n>', 'deletes one pass may make before asking').argParser(
+        intArg(1, 1_000_000_000),
+      ),
+    )
+    .addOption(
+      new Option('--rescan-interval <seconds>', 'full rescan interval').argParser(
+        intArg(1, 1_000_000_000),
+      ),
+    )
+    .action((opts: SettingsOptions) => {
+      const changes: SettingsChanges = {
+        uploadLimit: opts.uploadLimit === undefined ? undefined : parseRate(opts.uploadLimit),
+        downloadLimit: opts.downloadLimit === undefined ? undefined : parseRate(opts.downloadLimit),
+        maxDeletes: opts.maxDeletes,
+        rescanInterval: opts.rescanInterval,
+      };
+      return run((client, io) => settingsCommand(client, io, changes));
+    });
+
+  program
+    .command('activity')
+    .description('show recent activity')
+    .addOption(
+      new Option('-n, --limit <n>', 'how many entries')
+        .argParser(intArg(1, ACTIVITY_MAX_LIMIT))
+        .default(20),
+    )
+    .action((opts: { limit: number }) =>
+      run((client, io) => activityCommand(client, io, opts.limit)),
+    );
+
+  program
+    .command('resolve <problemId> <action>')
+    .description('take an action on a problem (ids and actions: cess-sync status)')
+    .action((problemId: string, action: string) =>
+      run((client, io) => problemActionCommand(client, io, problemId, action)),
+    );
+
+  program
+    .command('ui-url')
+    .description('print the web UI address (headless mode); it contains the access token')
+    .action(() => run((client, io) => uiUrlCommand(client, io)));
+
+  return program;
+}
+
+/** Runs the CLI on user arguments (argv without node and the script); returns the exit code. */
+export async function runCli(args: readonly string[], deps: CliDeps): Promise<number> {
+  const { io } = deps;
+  let code = EXIT_OK;
+  const program = buildProgram(deps, async (work) => {
+    const globals = program.opts<GlobalOptions>();
+    const stateDir = resolveStateDir(globals.stateDir, deps.env ?? process.env);
+    const client = await (deps.connect ?? ((dir) => DaemonClient.fromStateDir(dir)))(stateDir);
+    code = await work(client, { ...io, json: globals.json === true });
+  });
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return code;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+function reportError(io: CliIO, error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message (or the help/version text).
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (error instanceof UsageError) {
+    io.err(`cess-sync: ${error.message}`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof DaemonNotRunningError) {
+    io.err(error.message);
+    return EXIT_ERROR;
+  }
+  if (error instanceof DaemonApiError) {
+    io.err(
+      error.status === 401
+        ? 'cess-sync: the daemon rejected our token (was it restarted? check --state-dir)'
+        : `cess-sync: ${error.message}`,
+    );
+    return EXIT_ERROR;
+  }
+  if (error instanceof DaemonProtocolError) {
+    io.err(`cess-sync: ${error.message} (is the CLI the same version as the daemon?)`);
+    return EXIT_ERROR;
+  }
+  io.err(`cess-sync: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT_ERROR;
+}
