@@ -12,7 +12,7 @@
  *   pass see both sides agreeing (markSynced) where work was already done.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { capsuleFromJsonValue, capsuleToJsonValue, decapsulate, encapsulate } from '../../cess/pret/index.js';
 import {
@@ -39,7 +39,7 @@ import type { Manifest } from '../manifest/index.js';
 import { ROOT_ID, pathOf, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
 import { plan, type Op, type Plan } from '../planner/index.js';
-import type { Repository } from '../remote/repository.js';
+import type { RemoteProblem, Repository } from '../remote/repository.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import { scanFolder, type ScanProblem } from '../scan/index.js';
 
@@ -64,11 +64,15 @@ export interface FolderSyncContext {
   signal?: AbortSignal;
   onActivity?: (kind: string, path: string, detail?: string) => void;
   onBytes?: (n: number) => void;
+  /** The plan and what it will move, before anything is done (progress totals). */
+  onPlanned?: (plan: Plan, totals: { files: number; bytes: number }) => void;
 }
 
 export interface PassResult {
   plan: Plan;
   scanProblems: ScanProblem[];
+  /** Remote entries not created here (unsafe names); kept on the remote as they are. */
+  remoteProblems: RemoteProblem[];
   uploadedPacks: string[];
   downloaded: number;
   uploaded: number;
@@ -99,6 +103,36 @@ async function checkRoot(root: string): Promise<void> {
   }
 }
 
+/**
+ * Temp files (partial downloads, packs being written) left in <root>/.cess-sync/tmp by a pass
+ * that was killed: removed when the process that named them is gone. Names carry the pid
+ * ('dl-<item>-<pid>', 'pack-<pid>-...'); a live process's files are left alone.
+ */
+async function removeStaleTemp(root: string): Promise<void> {
+  const dir = path.join(root, METADATA_DIR_NAME, 'tmp');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^dl-[0-9a-f]+-(\d+)$/.exec(name) ?? /^pack-(\d+)-/.exec(name);
+    const pid = m ? Number(m[1]) : NaN;
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await rm(path.join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The keyed content id of a file, as the format defines it (scanner hash function). */
 export function contentHasher(keys: FormatKeys) {
   return async (absPath: string): Promise<{ contentId: string; size: number }> => {
@@ -116,6 +150,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   const now = ctx.now ?? Date.now;
   const root = path.resolve(ctx.root);
   await checkRoot(root);
+  await removeStaleTemp(root);
   const ignore = await IgnoreMatcher.load(root);
   const hash = contentHasher(ctx.keys);
 
@@ -133,7 +168,16 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
     now: now(),
     ...(ctx.maxDeletesPerPass !== undefined ? { limits: { maxDeletesPerPass: ctx.maxDeletesPerPass } } : {}),
   });
-  const result: PassResult = { plan: p, scanProblems: scan.problems, uploadedPacks: [], downloaded: 0, uploaded: 0 };
+  const result: PassResult = { plan: p, scanProblems: scan.problems, remoteProblems: remote.problems, uploadedPacks: [], downloaded: 0, uploaded: 0 };
+  let files = 0;
+  let bytes = 0;
+  for (const op of p.ops) {
+    if (op.type === 'uploadFile') bytes += scan.tree.get(op.id)?.size ?? 0;
+    else if (op.type === 'downloadFile') bytes += remote.tree.get(op.id)?.size ?? 0;
+    else continue;
+    files++;
+  }
+  ctx.onPlanned?.(p, { files, bytes });
   if (p.ops.length === 0) {
     ctx.manifest.replaceTree(ctx.folderId, 'remote', remote.tree);
     return result;
@@ -172,6 +216,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
 
   if (remoteChanged) {
     const packs: PackInfo[] = [];
+    const uploadedPaths: string[] = [];
     const tmpDir = path.join(root, METADATA_DIR_NAME, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const packer = new Packer(ctx.keys, {
@@ -222,7 +267,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
           remoteFiles.set(op.id, entry);
           remoteTree.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', contentId: stored.contentId, size: stored.node.size, mtimeMs: entry.mtimeMs, ...(node.mode !== undefined ? { mode: node.mode } : {}) });
           result.uploaded++;
-          ctx.onActivity?.('uploaded', rel);
+          uploadedPaths.push(rel);
           break;
         }
         case 'createRemoteDir': {
@@ -249,7 +294,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
           break;
       }
     }
-    const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles);
+    const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles, remote.withheld);
     const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
     const seq = ctx.manifest.tickLamport(parentSeq);
     await storeSnapshot(ctx.keys, {
@@ -262,6 +307,8 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
       tree: rootTree,
     }, packer);
     await packer.flush();
+    // Only now is the content durable on CESS (declared on chain): report it.
+    for (const rel of uploadedPaths) ctx.onActivity?.('uploaded', rel);
   }
 
   // Durable on both sides: the merge base becomes what the remote now has — except for
@@ -281,8 +328,12 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   return result;
 }
 
-/** Tree blobs bottom-up (children before parents); returns the root tree's blob id. */
-async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: Map<ItemId, FileEntry>): Promise<BlobId> {
+/**
+ * Tree blobs bottom-up (children before parents); returns the root tree's blob id. Withheld
+ * remote entries (names unsafe here) go back into their dir as they were, unless the dir is
+ * gone or a name is now taken.
+ */
+async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: Map<ItemId, FileEntry>, withheld: ReadonlyMap<ItemId, readonly TreeEntry[]>): Promise<BlobId> {
   const children = new Map<ItemId, TreeNode[]>();
   for (const n of tree.values()) {
     if (n.parentId === null) continue;
@@ -302,6 +353,8 @@ async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: M
         entries.push({ ...f, name: k.name });
       }
     }
+    const taken = new Set(entries.map((e) => e.name));
+    for (const w of withheld.get(dirId) ?? []) if (!taken.has(w.name) && !tree.has(w.itemId)) entries.push(w);
     return storeTree(keys, { version: 1, entries }, packer);
   };
   return write(ROOT_ID);

@@ -1,0 +1,455 @@
+/**
+ * The sync engine as a service: several folders, each watched and synced in passes, with
+ * pause/resume, progress, problems that need the user, an activity log and settings. It
+ * implements the daemon's SyncService contract (src/sync/api/schema.ts) and never imports
+ * Electron.
+ *
+ * One pass runs at a time for the whole engine: the repository (pack index) is shared, and on
+ * a 2-core laptop hashing and encryption are CPU-bound anyway.
+ */
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  API_VERSION,
+  type Activity,
+  type AddFolderRequest,
+  type DaemonEvent,
+  type EngineState,
+  type FolderStatus,
+  type Problem,
+  type ProblemActionRequest,
+  type Progress,
+  type Settings,
+  type Status,
+  type SyncService,
+} from '../api/schema.js';
+import type { FormatKeys } from '../format/index.js';
+import { IgnoreMatcher } from '../ignore/index.js';
+import type { Manifest } from '../manifest/index.js';
+import { ROOT_ID, pathOf, type ItemId } from '../model/tree.js';
+import type { Plan } from '../planner/index.js';
+import type { ObjectStore } from '../remote/object-store.js';
+import type { Repository } from '../remote/repository.js';
+import { watchFolder, type FolderWatcher } from '../scan/index.js';
+import { RootMissingError, initFolderRoot, syncFolderOnce, type AccountKeys } from './folder-sync.js';
+
+export interface EngineOptions {
+  manifest: Manifest;
+  keys: FormatKeys;
+  account: AccountKeys & { address: string };
+  repo: Repository;
+  store: ObjectStore;
+  deviceName: string;
+  /** Watch folders for changes (default true). Tests may drive passes with syncNow only. */
+  watch?: boolean;
+  /** How often remote changes are looked for, ms (default 15 s). */
+  pollMs?: number;
+  /** Watcher batch window, ms (default 500). */
+  batchMs?: number;
+  now?: () => number;
+}
+
+const DEFAULT_SETTINGS: Settings = {
+  uploadLimitBytesPerSec: null,
+  downloadLimitBytesPerSec: null,
+  maxDeletesPerPass: 1000,
+  rescanIntervalSec: 3600,
+};
+
+const ACTIVITY_KEEP = 500;
+
+interface FolderRuntime {
+  id: string;
+  root: string;
+  paused: boolean;
+  watcher?: FolderWatcher;
+  lastSyncMs: number | null;
+  lastError: string | null;
+  offline: boolean;
+  /** Deletes above the cap waiting for the user; confirmed ones are let through once. */
+  held: Plan['held'];
+  allowHeldOnce: boolean;
+  problems: Problem[];
+}
+
+function isOfflineError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; kind?: string } | undefined;
+  const text = `${e?.name ?? ''} ${e?.kind ?? ''} ${e?.message ?? ''}`;
+  return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
+}
+
+export class SyncEngine implements SyncService {
+  private readonly folders = new Map<string, FolderRuntime>();
+  private readonly listeners = new Set<(e: DaemonEvent) => void>();
+  private readonly activity: Activity[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private readonly wanted = new Set<string>();
+  private running: string | null = null;
+  private allPaused = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private progress: Progress = { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, speed: 0, etaSeconds: null };
+  private speedWindow: { t: number; bytes: number }[] = [];
+
+  constructor(private readonly o: EngineOptions) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Loads the folders from the manifest, starts watching, and runs a first pass of each. */
+  async start(): Promise<void> {
+    const saved = this.o.manifest.getState<boolean>('paused');
+    this.allPaused = saved === true;
+    for (const f of this.o.manifest.listFolders()) {
+      const settings = (f.settings ?? {}) as { paused?: boolean };
+      await this.attach(f.id, f.rootPath, settings.paused === true);
+    }
+    const pollMs = this.o.pollMs ?? 15_000;
+    if (pollMs > 0) {
+      this.pollTimer = setInterval(() => {
+        for (const id of this.folders.keys()) this.schedule(id);
+      }, pollMs);
+      this.pollTimer.unref();
+    }
+    for (const id of this.folders.keys()) this.schedule(id);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    for (const f of this.folders.values()) await f.watcher?.close();
+    await this.queue.catch(() => undefined);
+  }
+
+  private async attach(id: string, root: string, paused: boolean): Promise<FolderRuntime> {
+    const rt: FolderRuntime = {
+      id, root, paused, lastSyncMs: null, lastError: null, offline: false, held: [], allowHeldOnce: false, problems: [],
+    };
+    this.folders.set(id, rt);
+    if (this.o.watch !== false) {
+      try {
+        const ignore = await IgnoreMatcher.load(root);
+        rt.watcher = watchFolder({
+          root,
+          ignore,
+          batchMs: this.o.batchMs ?? 500,
+          onBatch: () => this.schedule(id),
+          onError: (e) => this.log(id, 'error', '', `watcher: ${String(e)}`),
+        });
+        await rt.watcher.ready;
+      } catch (err) {
+        rt.lastError = `cannot watch ${root}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    return rt;
+  }
+
+  /** Queues a pass of a folder unless one is already queued for it. */
+  private schedule(folderId: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.wanted.has(folderId)) return this.queue;
+    this.wanted.add(folderId);
+    this.queue = this.queue.then(async () => {
+      this.wanted.delete(folderId);
+      await this.pass(folderId);
+    });
+    return this.queue;
+  }
+
+  private async pass(folderId: string): Promise<void> {
+    const rt = this.folders.get(folderId);
+    if (!rt || rt.paused || this.allPaused || this.stopped) return;
+    this.running = folderId;
+    this.progress = { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, speed: 0, etaSeconds: null };
+    this.speedWindow = [];
+    this.emitStatus();
+    try {
+      const settings = this.getSettings();
+      const result = await syncFolderOnce({
+        folderId,
+        root: rt.root,
+        manifest: this.o.manifest,
+        keys: this.o.keys,
+        account: this.o.account,
+        repo: this.o.repo,
+        store: this.o.store,
+        deviceName: this.o.deviceName,
+        maxDeletesPerPass: rt.allowHeldOnce ? Number.MAX_SAFE_INTEGER : settings.maxDeletesPerPass,
+        now: () => this.now(),
+        onPlanned: (_p, totals) => {
+          this.progress = { ...this.progress, bytesTotal: totals.bytes, filesTotal: totals.files };
+          this.emitStatus();
+        },
+        onBytes: (n) => this.addBytes(n),
+        onActivity: (kind, p, detail) => {
+          if (kind === 'uploaded' || kind === 'downloaded') this.progress.filesDone++;
+          this.log(folderId, kind, p, detail);
+        },
+      });
+      rt.allowHeldOnce = false;
+      rt.lastSyncMs = this.now();
+      rt.lastError = null;
+      rt.offline = false;
+      rt.held = result.plan.held;
+      rt.problems = this.problemsOf(rt, result.plan, result.scanProblems);
+      for (const c of result.plan.conflicts) this.log(folderId, 'conflict', c.path, c.resolution);
+      this.trackPending();
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      rt.lastError = msg;
+      rt.offline = isOfflineError(err);
+      rt.problems = [
+        {
+          id: `${folderId}:error`,
+          folderId,
+          kind: err instanceof RootMissingError ? 'rootMissing' : rt.offline ? 'offline' : 'error',
+          path: null,
+          message: msg,
+          actions: ['retry'],
+        },
+      ];
+      this.log(folderId, 'error', '', msg);
+    } finally {
+      this.running = null;
+      this.emitStatus();
+    }
+  }
+
+  private problemsOf(rt: FolderRuntime, p: Plan, scanProblems: { path: string; code: string; message: string }[]): Problem[] {
+    const out: Problem[] = [];
+    if (p.held.length > 0) {
+      out.push({
+        id: `${rt.id}:held`,
+        folderId: rt.id,
+        kind: 'heldDeletes',
+        path: null,
+        message: `${p.held.length} deletions are waiting for your confirmation (more than ${this.getSettings().maxDeletesPerPass} in one pass, or a folder that looks emptied).`,
+        actions: ['confirmDeletes', 'refuseDeletes'],
+      });
+    }
+    for (const pr of p.problems) {
+      out.push({ id: `${rt.id}:plan:${pr.kind}:${(pr.ids ?? []).join(',')}`, folderId: rt.id, kind: pr.kind, path: null, message: pr.message, actions: [] });
+    }
+    for (const sp of scanProblems) {
+      out.push({ id: `${rt.id}:scan:${sp.code}:${sp.path}`, folderId: rt.id, kind: sp.code, path: sp.path, message: sp.message, actions: [] });
+    }
+    return out;
+  }
+
+  /** Pending objects whose deals the miners finished become stored. */
+  private trackPending(): void {
+    const stored = new Set(this.o.repo.storedObjects.filter((s) => s.state === 'stored').map((s) => s.fid));
+    for (const p of this.o.manifest.listPendingObjects('pending')) {
+      if (stored.has(p.fid)) this.o.manifest.markObjectStored(p.fid);
+    }
+  }
+
+  private addBytes(n: number): void {
+    const t = this.now();
+    this.progress.bytesDone = Math.min(this.progress.bytesTotal || Number.MAX_SAFE_INTEGER, this.progress.bytesDone + n);
+    this.speedWindow.push({ t, bytes: n });
+    while (this.speedWindow.length > 0 && t - (this.speedWindow[0]?.t ?? t) > 5000) this.speedWindow.shift();
+    const first = this.speedWindow[0];
+    const span = first ? Math.max(1, t - first.t) : 1;
+    const bytes = this.speedWindow.reduce((s, w) => s + w.bytes, 0);
+    this.progress.speed = (bytes * 1000) / span;
+    const left = Math.max(0, this.progress.bytesTotal - this.progress.bytesDone);
+    this.progress.etaSeconds = this.progress.speed > 0 ? left / this.progress.speed : null;
+    this.emitStatus();
+  }
+
+  private log(folderId: string, kind: string, p: string, detail?: string): void {
+    const a: Activity = { timeMs: this.now(), folderId, kind, path: p, ...(detail !== undefined ? { detail } : {}) };
+    this.activity.push(a);
+    if (this.activity.length > ACTIVITY_KEEP) this.activity.shift();
+    for (const l of this.listeners) l({ type: 'activity', activity: a });
+  }
+
+  private emitStatus(): void {
+    if (this.listeners.size === 0) return;
+    const s = this.status();
+    for (const l of this.listeners) l({ type: 'status', status: s });
+  }
+
+  private folderState(rt: FolderRuntime): EngineState {
+    if (rt.paused || this.allPaused) return 'paused';
+    if (this.running === rt.id) return 'syncing';
+    if (rt.offline) return 'offline';
+    if (rt.lastError) return 'error';
+    return 'idle';
+  }
+
+  status(): Status {
+    const folders: FolderStatus[] = [...this.folders.values()].map((rt) => {
+      const tree = this.o.manifest.loadTree(rt.id, 'synced');
+      let files = 0;
+      let bytes = 0;
+      for (const n of tree.values()) {
+        if (n.kind === 'file') {
+          files++;
+          bytes += n.size ?? 0;
+        }
+      }
+      return {
+        id: rt.id,
+        root: rt.root,
+        state: this.folderState(rt),
+        files,
+        bytes,
+        lastSyncMs: rt.lastSyncMs,
+        pendingObjects: this.o.manifest.listPendingObjects('pending').length,
+      };
+    });
+    const states = folders.map((f) => f.state);
+    const state: EngineState = this.allPaused
+      ? 'paused'
+      : states.includes('syncing')
+        ? 'syncing'
+        : states.includes('offline')
+          ? 'offline'
+          : states.includes('error')
+            ? 'error'
+            : states.length > 0 && states.every((s) => s === 'paused')
+              ? 'paused'
+              : 'idle';
+    return {
+      apiVersion: API_VERSION,
+      state,
+      account: this.o.account.address,
+      folders,
+      progress: { ...this.progress },
+      problems: [...this.folders.values()].flatMap((f) => f.problems),
+    };
+  }
+
+  async pause(folderId?: string): Promise<void> {
+    if (folderId === undefined) {
+      this.allPaused = true;
+      this.o.manifest.setState('paused', true);
+    } else {
+      const rt = this.requireFolder(folderId);
+      rt.paused = true;
+      this.o.manifest.setFolderSettings(folderId, { ...(this.o.manifest.getFolder(folderId)?.settings ?? {}), paused: true });
+    }
+    this.emitStatus();
+  }
+
+  async resume(folderId?: string): Promise<void> {
+    if (folderId === undefined) {
+      this.allPaused = false;
+      this.o.manifest.setState('paused', false);
+      for (const rt of this.folders.values()) void this.schedule(rt.id);
+    } else {
+      const rt = this.requireFolder(folderId);
+      rt.paused = false;
+      this.o.manifest.setFolderSettings(folderId, { ...(this.o.manifest.getFolder(folderId)?.settings ?? {}), paused: false });
+      void this.schedule(folderId);
+    }
+    this.emitStatus();
+  }
+
+  /** Runs a pass now (all folders, or one) and resolves when it is done. */
+  async syncNow(folderId?: string): Promise<void> {
+    const ids = folderId === undefined ? [...this.folders.keys()] : [this.requireFolder(folderId).id];
+    await Promise.all(ids.map((id) => this.schedule(id)));
+  }
+
+  async addFolder(req: AddFolderRequest): Promise<FolderStatus> {
+    const root = path.resolve(req.root);
+    if (!path.isAbsolute(req.root)) throw new Error(`folder path must be absolute: ${req.root}`);
+    const s = await stat(root).catch(() => null);
+    if (!s?.isDirectory()) throw new Error(`${root} is not a directory`);
+    for (const f of this.folders.values()) {
+      const rel = path.relative(f.root, root);
+      const back = path.relative(root, f.root);
+      if (rel === '' || !rel.startsWith('..') || !back.startsWith('..')) {
+        throw new Error(`${root} overlaps the synced folder ${f.root}`);
+      }
+    }
+    await initFolderRoot(root);
+    // The folder id is shared by every device of the account that syncs this folder; the first
+    // folder of an account gets a well-known id so a second device finds it.
+    const id = this.folders.size === 0 && !this.o.manifest.getFolder(DEFAULT_FOLDER_ID) ? DEFAULT_FOLDER_ID : randomBytes(16).toString('hex');
+    this.o.manifest.addFolder({ id, rootPath: root, settings: { excluded: req.excluded ?? [] } });
+    await this.attach(id, root, false);
+    void this.schedule(id);
+    const st = this.status().folders.find((f) => f.id === id);
+    if (!st) throw new Error('folder vanished while being added');
+    return st;
+  }
+
+  async resolveProblem(req: ProblemActionRequest): Promise<void> {
+    const [folderId, what] = req.problemId.split(':');
+    const rt = this.requireFolder(folderId ?? '');
+    if (what === 'held') {
+      if (req.action === 'confirmDeletes') {
+        rt.allowHeldOnce = true;
+      } else if (req.action === 'refuseDeletes') {
+        // Refusing: the side that lost the items gets them back. Forgetting them in the merge
+        // base turns "deleted here" into "new there", which the planner copies back.
+        const synced = this.o.manifest.loadTree(folderId ?? '', 'synced');
+        const drop = new Set<ItemId>();
+        for (const h of rt.held) drop.add(h.op.id);
+        let grew = true;
+        while (grew) {
+          grew = false;
+          for (const n of synced.values()) {
+            if (n.parentId !== null && drop.has(n.parentId) && !drop.has(n.id)) {
+              drop.add(n.id);
+              grew = true;
+            }
+          }
+        }
+        drop.delete(ROOT_ID);
+        this.o.manifest.applyTreeChanges(rt.id, 'synced', [], [...drop]);
+        this.log(rt.id, 'restored', `${drop.size} items`, 'deletions refused');
+      } else {
+        throw new Error(`unknown action ${req.action} for held deletions`);
+      }
+      rt.held = [];
+      rt.problems = rt.problems.filter((p) => p.id !== req.problemId);
+      await this.schedule(rt.id);
+      return;
+    }
+    if (req.action === 'retry') {
+      await this.schedule(rt.id);
+      return;
+    }
+    throw new Error(`problem ${req.problemId} has no action ${req.action}`);
+  }
+
+  getSettings(): Settings {
+    return { ...DEFAULT_SETTINGS, ...(this.o.manifest.getState<Partial<Settings>>('settings') ?? {}) };
+  }
+
+  async setSettings(s: Settings): Promise<Settings> {
+    this.o.manifest.setState('settings', s);
+    this.emitStatus();
+    return this.getSettings();
+  }
+
+  recentActivity(limit: number): Activity[] {
+    return this.activity.slice(-Math.max(0, limit)).reverse();
+  }
+
+  subscribe(listener: (e: DaemonEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Path of an item in a folder's synced tree (for versions and sharing). */
+  pathOf(folderId: string, itemId: ItemId): string | null {
+    return pathOf(this.o.manifest.loadTree(folderId, 'synced'), itemId);
+  }
+
+  private requireFolder(id: string): FolderRuntime {
+    const rt = this.folders.get(id);
+    if (!rt) throw new Error(`no synced folder with id ${id}`);
+    return rt;
+  }
+}
+
+/** The id of an account's first folder, so that every device joins the same one by default. */
+export const DEFAULT_FOLDER_ID = 'c0ffee00000000000000000000000001';

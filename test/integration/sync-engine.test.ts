@@ -1,0 +1,162 @@
+/**
+ * The engine as a service (what the daemon runs): watcher-driven passes, pause/resume, held
+ * mass deletes confirmed by the user, status and activity — two engines of one account on the
+ * local CESS network.
+ */
+import { Keyring } from '@polkadot/keyring';
+import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CessChain } from '../../src/cess/chain/client.js';
+import { txOf } from '../../src/cess/chain/metadata.js';
+import { signAndWait } from '../../src/cess/chain/tx.js';
+import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
+import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
+import { statusSchema, type DaemonEvent } from '../../src/sync/api/schema.js';
+import { SyncEngine } from '../../src/sync/engine/engine.js';
+import { deriveKeys } from '../../src/sync/format/index.js';
+import { Manifest } from '../../src/sync/manifest/index.js';
+import { CessObjectStore } from '../../src/sync/remote/cess-object-store.js';
+import { Repository } from '../../src/sync/remote/repository.js';
+import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
+
+interface Node {
+  root: string;
+  engine: SyncEngine;
+  manifest: Manifest;
+  chain: CessChain;
+  events: DaemonEvent[];
+}
+
+let net: TestDevnet;
+let work: string;
+let mnemonic: string;
+let laptop: Node;
+let desktop: Node;
+
+async function node(name: string, watch: boolean): Promise<Node> {
+  const root = path.join(work, name, 'Sync');
+  await mkdir(root, { recursive: true });
+  const manifest = Manifest.open(path.join(work, name, 'manifest.sqlite'));
+  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+  const chain = await CessChain.connect({ endpoints: net.chainUrl });
+  const store = new CessObjectStore({
+    chain,
+    gateway: new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(pair) }),
+    account: pair,
+    territory: 'home',
+  });
+  const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
+  const engine = new SyncEngine({
+    manifest,
+    keys,
+    account: { address: pair.address, publicKey: pair.publicKey, secretScalar: secretScalarFromKeyringPair(pair) },
+    repo: new Repository(store, keys),
+    store,
+    deviceName: name,
+    watch,
+    pollMs: 0,
+    batchMs: 200,
+  });
+  const events: DaemonEvent[] = [];
+  engine.subscribe((e) => events.push(e));
+  await engine.start();
+  await engine.addFolder({ root });
+  return { root, engine, manifest, chain, events };
+}
+
+beforeAll(async () => {
+  net = await startTestDevnet();
+  work = await mkdtemp(path.join(tmpdir(), 'cess-sync-engine-'));
+  mnemonic = mnemonicGenerate(24);
+  const acct = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+  const { api } = net;
+  await signAndWait(api, api.tx.balances.transferKeepAlive(acct.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
+  await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'home', 30), acct);
+  await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), acct);
+  laptop = await node('laptop', true);
+  desktop = await node('desktop', false);
+});
+
+afterAll(async () => {
+  for (const n of [laptop, desktop]) {
+    if (!n) continue;
+    await n.engine.stop();
+    n.manifest.close();
+    await n.chain.disconnect();
+  }
+  await net?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('sync engine service', () => {
+  it('both devices join the same folder and report a valid status', async () => {
+    await laptop.engine.syncNow();
+    await desktop.engine.syncNow();
+    const s = statusSchema.parse(laptop.engine.status());
+    expect(s.folders).toHaveLength(1);
+    expect(s.folders[0]!.id).toBe(desktop.engine.status().folders[0]!.id);
+    expect(s.account).toMatch(/^cX/);
+    expect(['idle', 'syncing']).toContain(s.state);
+  });
+
+  it('a file saved on the laptop is uploaded by the watcher-driven pass and reaches the desktop', async () => {
+    await writeFile(path.join(laptop.root, 'notes.txt'), 'saved while watched\n');
+    await eventually(
+      async () => (laptop.engine.recentActivity(50).some((a) => a.kind === 'uploaded' && a.path === 'notes.txt') ? true : undefined),
+      20_000,
+      'the watcher to trigger an upload',
+    );
+    await desktop.engine.syncNow();
+    expect(await readFile(path.join(desktop.root, 'notes.txt'), 'utf8')).toBe('saved while watched\n');
+    expect(desktop.events.some((e) => e.type === 'activity' && e.activity.kind === 'downloaded')).toBe(true);
+    expect(laptop.events.some((e) => e.type === 'status' && e.status.state === 'syncing')).toBe(true);
+  });
+
+  it('a paused folder does not sync until resumed', async () => {
+    await desktop.engine.pause();
+    expect(desktop.engine.status().state).toBe('paused');
+    await writeFile(path.join(laptop.root, 'while-paused.txt'), 'x');
+    await laptop.engine.syncNow();
+    await desktop.engine.syncNow();
+    expect(existsSync(path.join(desktop.root, 'while-paused.txt'))).toBe(false);
+    await desktop.engine.resume();
+    await desktop.engine.syncNow();
+    expect(existsSync(path.join(desktop.root, 'while-paused.txt'))).toBe(true);
+  });
+
+  it('a mass delete above the cap is held until the user confirms it', async () => {
+    await desktop.engine.setSettings({ ...desktop.engine.getSettings(), maxDeletesPerPass: 3 });
+    await laptop.engine.pause();
+    for (let i = 0; i < 6; i++) await writeFile(path.join(laptop.root, `bulk-${i}.txt`), `file ${i}`);
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    await desktop.engine.syncNow();
+    expect(existsSync(path.join(desktop.root, 'bulk-5.txt'))).toBe(true);
+
+    await laptop.engine.pause();
+    for (let i = 0; i < 6; i++) await unlink(path.join(laptop.root, `bulk-${i}.txt`));
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    await desktop.engine.syncNow();
+    // The laptop's cap is the default (1000): it deleted remotely; the desktop's cap is 3.
+    const held = desktop.engine.status().problems.find((p) => p.kind === 'heldDeletes');
+    expect(held, JSON.stringify(desktop.engine.status().problems)).toBeDefined();
+    expect(held!.actions).toEqual(['confirmDeletes', 'refuseDeletes']);
+    expect(existsSync(path.join(desktop.root, 'bulk-0.txt'))).toBe(true);
+
+    await desktop.engine.resolveProblem({ problemId: held!.id, action: 'confirmDeletes' });
+    expect(existsSync(path.join(desktop.root, 'bulk-0.txt'))).toBe(false);
+    expect(desktop.engine.status().problems.some((p) => p.kind === 'heldDeletes')).toBe(false);
+    // Deleted by sync means moved to the local trash first.
+    expect(existsSync(path.join(desktop.root, '.cess-sync', 'trash'))).toBe(true);
+  });
+
+  it('settings persist in the manifest', async () => {
+    expect(desktop.engine.getSettings().maxDeletesPerPass).toBe(3);
+    expect(desktop.manifest.getState<{ maxDeletesPerPass: number }>('settings')?.maxDeletesPerPass).toBe(3);
+  });
+});
