@@ -25,6 +25,8 @@ import {
   type SettingsChanges,
 } from './commands.js';
 import { parseRate } from './format.js';
+import { daemonCommand, setupCommand, type SetupCliOptions } from './local-commands.js';
+import { hostname } from 'node:os';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -74,6 +76,9 @@ function intArg(min: number, max: number): (value: string) => number {
 export function buildProgram(
   deps: CliDeps,
   run: (work: (client: DaemonClient, io: CliIO) => Promise<number>) => Promise<void>,
+  runLocal: (work: (stateDir: string, io: CliIO) => Promise<number>) => Promise<void> = async () => {
+    throw new UsageError('this command needs the state directory');
+  },
 ): Command {
   const program = new Command('cess-sync')
     .description('Control the CESS Sync daemon: end-to-end encrypted folder sync on CESS.')
@@ -173,6 +178,28 @@ export function buildProgram(
     );
 
   program
+    .command('setup')
+    .description('set this device up: network, account (kept in the OS keychain), territory')
+    .addOption(new Option('--network <name>', 'local (the devnet), testnet, or custom').default('local'))
+    .option('--chain <url...>', 'chain RPC endpoints (ws:// or wss://)')
+    .option('--gateway <url>', 'CD²N gateway URL')
+    .requiredOption('--territory <name>', 'the territory files are stored in')
+    .option('--device <name>', 'this device\'s name (shown in conflict copies)', hostname())
+    .option('--create', 'create a new account (its recovery phrase is shown once)')
+    .option('--mnemonic-file <file>', 'import an account: a file holding its recovery phrase (- for stdin)')
+    .addOption(new Option('--key-store <where>', 'auto, keychain, or file (needs CESS_SYNC_PASSPHRASE)').choices(['auto', 'keychain', 'file']).default('auto'))
+    .action((opts: SetupCliOptions) => runLocal((stateDir, io) => setupCommand(stateDir, io, opts)));
+
+  program
+    .command('daemon')
+    .description('run the sync engine and its local API in the foreground (Ctrl-C stops it)')
+    .addOption(new Option('--port <port>', 'local API port (0: any free)').argParser(intArg(0, 65535)).default(0))
+    .option('--ui <dir>', 'serve the web UI from this directory (headless mode)')
+    .action((opts: { port: number; ui?: string }) =>
+      runLocal((stateDir, io) => daemonCommand(stateDir, io, opts, deps.signal ?? new AbortController().signal)),
+    );
+
+  program
     .command('ui-url')
     .description('print the web UI address (headless mode); it contains the access token')
     .action(() => run((client, io) => uiUrlCommand(client, io)));
@@ -184,12 +211,20 @@ export function buildProgram(
 export async function runCli(args: readonly string[], deps: CliDeps): Promise<number> {
   const { io } = deps;
   let code = EXIT_OK;
-  const program = buildProgram(deps, async (work) => {
-    const globals = program.opts<GlobalOptions>();
-    const stateDir = resolveStateDir(globals.stateDir, deps.env ?? process.env);
-    const client = await (deps.connect ?? ((dir) => DaemonClient.fromStateDir(dir)))(stateDir);
-    code = await work(client, { ...io, json: globals.json === true });
-  });
+  const program = buildProgram(
+    deps,
+    async (work) => {
+      const globals = program.opts<GlobalOptions>();
+      const stateDir = resolveStateDir(globals.stateDir, deps.env ?? process.env);
+      const client = await (deps.connect ?? ((dir) => DaemonClient.fromStateDir(dir)))(stateDir);
+      code = await work(client, { ...io, json: globals.json === true });
+    },
+    async (work) => {
+      const globals = program.opts<GlobalOptions>();
+      const stateDir = resolveStateDir(globals.stateDir, deps.env ?? process.env);
+      code = await work(stateDir, { ...io, json: globals.json === true });
+    },
+  );
   try {
     await program.parseAsync([...args], { from: 'user' });
     return code;

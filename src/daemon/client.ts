@@ -23,7 +23,7 @@ import { daemonFilePath, processExists, readDaemonFile } from './state-file.js';
 
 /** How to start the daemon, for "not running" messages. */
 export const START_HINT =
-  'start it by opening the CESS Sync app, or run the sync engine headless on this machine';
+  'start it by opening the CESS Sync app, or headless with: cess-sync daemon';
 
 /** The daemon is not running (no daemon.json, a stale one, or nothing listening). */
 export class DaemonNotRunningError extends Error {

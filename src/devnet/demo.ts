@@ -1,134 +1,134 @@
 /**
- * `npm run demo`: the product's main job on the local CESS network, at this stage of the
- * project: start the network, create and fund an account, mint a territory, authorize the
- * gateway, upload a file through both gateway protocols and read it back, printing each step.
+ * `npm run demo`: the product's main job on the local CESS network — two devices of one
+ * account keeping a folder in sync through CESS alone, each running the real daemon (engine +
+ * local API), everything encrypted before it leaves the device.
  */
 import { Keyring } from '@polkadot/keyring';
-import { formatBalance } from '@polkadot/util';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { queryOf, txOf } from '../cess/chain/metadata.js';
 import { signAndWait } from '../cess/chain/tx.js';
-import { Cd2nClient, DeossClient, keyringSigner } from '../cess/gateway/index.js';
-import { readJson } from './chain/storage-codec.js';
+import { DaemonClient } from '../daemon/client.js';
+import { runDaemon, type RunningDaemon } from '../daemon/run.js';
+import { setupDevice } from '../daemon/setup.js';
 import { DEFAULT_GENESIS, startDevnet } from './network.js';
 
-const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const step = (n: number, s: string): void => console.log(`\n${bold(`${n}.`)} ${s}`);
+const tty = process.stdout.isTTY;
+const bold = (s: string): string => (tty ? `\x1b[1m${s}\x1b[0m` : s);
+let n = 0;
+const step = (s: string): void => console.log(`\n${bold(`${++n}.`)} ${s}`);
 const info = (s: string): void => console.log(`   ${s}`);
-const MiB = 1024 * 1024;
 
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
+function tree(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (rel === '' && e.name.startsWith('.cess-sync')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(dir, e.name), r);
+      else out.push(`${r}  ${createHash('sha256').update(readFileSync(path.join(dir, e.name))).digest('hex').slice(0, 12)}`);
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+async function until(what: string, check: () => boolean, client: DaemonClient, timeoutMs = 60_000): Promise<number> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await client.syncNow(); // the desktop also polls on its own; this just does not wait for it
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return (Date.now() - t0) / 1000;
 }
 
 async function main(): Promise<void> {
   await cryptoWaitReady();
   const genesis = path.resolve(process.env.CESS_GENESIS ?? DEFAULT_GENESIS);
   const work = await mkdtemp(path.join(tmpdir(), 'cess-sync-demo-'));
-  step(1, `Starting the local CESS network (real CESS runtime from ${genesis})`);
-  const net = await startDevnet({ genesisPath: genesis, stateDir: path.join(work, 'devnet'), minerDelay: 3000 });
+  const daemons: RunningDaemon[] = [];
+  step(`Starting the local CESS network (the real CESS runtime from ${genesis})`);
+  const net = await startDevnet({ genesisPath: genesis, stateDir: path.join(work, 'devnet'), minerDelay: 2000, chainPort: 0, gatewayPort: 0 });
   try {
     const { api } = net;
-    const decimals = api.registry.chainDecimals[0] ?? 18;
-    const unit = api.registry.chainTokens[0] ?? 'TCESS';
-    const fmt = (v: bigint): string => formatBalance(v, { decimals, withUnit: unit, forceUnit: '-' });
-    info(`chain    ${net.chainUrl}  (${api.runtimeVersion.specName.toString()} spec ${api.runtimeVersion.specVersion.toString()}, ss58 ${net.ss58Format})`);
-    info(`gateway  ${net.gatewayUrl}  (account ${net.keys.gateway.address})`);
-    info(`ready in ${(net.startMs / 1000).toFixed(1)} s`);
+    info(`chain ${net.chainUrl}, gateway ${net.gatewayUrl}, ready in ${(net.startMs / 1000).toFixed(1)} s`);
 
-    step(2, 'Creating a new account (24-word mnemonic, sr25519)');
+    step('Creating an account and preparing it on chain: funds, a territory, the gateway authorized');
     const mnemonic = mnemonicGenerate(24);
-    const user = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
-    info(`address  ${user.address}`);
-    info('the mnemonic stays in this process only (the app keeps it in the OS keychain)');
+    const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+    await signAndWait(api, api.tx.balances.transferKeepAlive(pair.address, 10_000n * 10n ** 18n), net.keys.users.Alice);
+    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(10, 'photos', 30), pair);
+    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
+    info(`account ${pair.address}: 10,000 TCESS, territory 'photos' (10 GiB, 30 days), gateway authorized`);
 
-    step(3, 'Funding it from //Alice with balances.transferKeepAlive');
-    const amount = 1000n * 10n ** BigInt(decimals);
-    await signAndWait(api, api.tx.balances.transferKeepAlive(user.address, amount), net.keys.users.Alice);
-    const balance = (await api.query.system.account(user.address)).data.free.toBigInt();
-    info(`balance  ${fmt(balance)}`);
-
-    step(4, "Minting a territory 'demo' (1 GiB, 30 days)");
-    const unitPrice = BigInt(((await queryOf(api, 'storageHandler', 'unitPrice')()).toJSON() as string | number | null) ?? 0);
-    // spec < 121 charges gib * days * UnitPrice / 30 (cess-protocol.md)
-    const spec = api.runtimeVersion.specVersion.toNumber();
-    const cost = spec < 121 ? (unitPrice * 30n) / 30n : unitPrice * 30n;
-    info(`cost     ${fmt(cost)} (UnitPrice ${fmt(unitPrice)} per GiB${spec < 121 ? ' per 30 days' : ' per day'})`);
-    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(1, 'demo', 30), user);
-    const terr = await readJson<{ totalSpace: string; remainingSpace: string; state: string; deadline: number }>(
-      api, 'storageHandler', 'territory', user.address, 'demo');
-    info(`territory ${terr?.state}, ${Number(terr?.totalSpace) / MiB} MiB, expires at block ${terr?.deadline}`);
-    info(`balance  ${fmt((await api.query.system.account(user.address)).data.free.toBigInt())}`);
-
-    step(5, 'Authorizing the gateway (oss.authorize)');
-    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), user);
-    info(`AuthorityList: ${JSON.stringify((await queryOf(api, 'oss', 'authorityList')(user.address)).toJSON())}`);
-
-    const sample = path.join(work, 'sample.bin');
-    await writeFile(sample, randomBytes(5 * MiB + 12345));
-    const sampleHash = await sha256File(sample);
-    const signer = keyringSigner(user);
-
-    step(6, 'Uploading a 5 MiB sample through the CD²N gateway protocol (single upload)');
-    const cd2n = new Cd2nClient({ baseUrl: net.gatewayUrl, signer });
-    const up1 = await cd2n.uploadFile(sample, { territory: 'demo', fileName: 'sample-cd2n.bin' });
-    info(`fid      ${up1.fid}  (checked against a local computation: ${up1.verified ? 'yes' : 'no'})`);
-
-    step(7, 'Uploading it again through the DeOSS protocol (resumable PUT /resume, 1 MiB chunks)');
-    const deoss = new DeossClient({ baseUrl: net.gatewayUrl, signer });
-    let last = -1;
-    const up2 = await deoss.resumeUpload(sample, {
-      territory: 'demo',
-      fileName: 'sample-deoss.bin',
-      chunkSize: MiB,
-      onProgress: (p) => {
-        const pct = Math.floor((p.bytes / (p.total ?? p.bytes)) * 100);
-        if (pct >= last + 20 || pct === 100) {
-          last = pct;
-          info(`progress ${pct}%`);
-        }
-      },
-    });
-    info(`fid      ${up2.fid}  (checked: ${up2.verified ? 'yes' : 'no'}; DeOSS and CD²N fids differ by design)`);
-
-    step(8, 'Following the files on chain: DealMap (pending) -> File (stored by the miners)');
-    for (const fid of [up1.fid, up2.fid]) {
-      const pending = (await readJson(api, 'fileBank', 'dealMap', fid)) !== null;
-      info(`${fid.slice(0, 16)}… ${pending ? 'pending deal' : 'already stored'}`);
+    step('Setting up two devices of that account, "laptop" and "desktop", each with its own daemon');
+    // A demo must not touch the user's keychain: each device keeps the secret in an encrypted
+    // key file with a throwaway passphrase (the app uses the OS keychain).
+    process.env.CESS_SYNC_PASSPHRASE = randomBytes(16).toString('hex');
+    const network = { name: 'local', chain: [net.chainUrl], gateway: net.gatewayUrl };
+    const devices: { name: string; dir: string; folder: string; client: DaemonClient }[] = [];
+    for (const name of ['laptop', 'desktop']) {
+      const dir = path.join(work, name);
+      await setupDevice({ stateDir: dir, network, mnemonic, territory: 'photos', deviceName: name, keyStore: 'file' });
+      const d = await runDaemon({ stateDir: dir, pollMs: 2000, log: () => undefined });
+      daemons.push(d);
+      const client = await DaemonClient.fromStateDir(dir);
+      const folder = path.join(dir, 'CESS Sync');
+      await mkdir(folder, { recursive: true });
+      await client.addFolder({ root: folder });
+      devices.push({ name, dir, folder, client });
+      info(`${name}: daemon on ${d.url} (token-protected), folder ${folder}`);
     }
-    const t0 = Date.now();
-    for (;;) {
-      const stored = await Promise.all([up1.fid, up2.fid].map((f) => readJson<{ stat: string }>(api, 'fileBank', 'file', f)));
-      if (stored.every((s) => s?.stat === 'Active')) break;
-      if (Date.now() - t0 > 30_000) throw new Error('the miners did not report within 30 s');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    info(`both Active after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const held = (await queryOf(api, 'fileBank', 'userHoldFileList')(user.address)).toHuman() as unknown[];
-    info(`UserHoldFileList: ${held.length} files`);
-    const after = await readJson<{ usedSpace: string; remainingSpace: string }>(api, 'storageHandler', 'territory', user.address, 'demo');
-    info(`territory used ${Number(after?.usedSpace) / MiB} MiB (96 MiB per 32 MiB segment), ${Number(after?.remainingSpace) / MiB} MiB left`);
+    const [laptop, desktop] = devices as [(typeof devices)[0], (typeof devices)[0]];
 
-    step(9, 'Reading both back and comparing');
-    const out1 = path.join(work, 'back-cd2n.bin');
-    const out2 = path.join(work, 'back-deoss.bin');
-    await cd2n.download(up1.fid, out1);
-    await deoss.download(up2.fid, out2);
-    const h1 = await sha256File(out1);
-    const h2 = await sha256File(out2);
-    info(`original  sha256 ${sampleHash}`);
-    info(`CD²N      sha256 ${h1} ${h1 === sampleHash ? 'identical' : 'DIFFERENT'}`);
-    info(`DeOSS     sha256 ${h2} ${h2 === sampleHash ? 'identical' : 'DIFFERENT'}`);
-    if (h1 !== sampleHash || h2 !== sampleHash) throw new Error('read-back differs from the original');
-    console.log(`\n${bold('Done.')} This is the network the sync engine and the app are built on; nothing left 127.0.0.1.`);
+    step('Putting a sample folder on the laptop');
+    await mkdir(path.join(laptop.folder, 'Trip 2026/raw'), { recursive: true });
+    await writeFile(path.join(laptop.folder, 'README.txt'), 'Shared between my laptop and my desktop, through CESS.\n');
+    await writeFile(path.join(laptop.folder, 'Trip 2026/itinerary.md'), '# Day 1\nLisbon\n# Day 2\nSintra\n');
+    await writeFile(path.join(laptop.folder, 'Trip 2026/raw/IMG_0001.raw'), randomBytes(3 * 1024 * 1024));
+    await writeFile(path.join(laptop.folder, 'Trip 2026/raw/IMG_0002.raw'), randomBytes(2 * 1024 * 1024));
+    await writeFile(path.join(laptop.folder, 'Notes – café.txt'), 'unicode names sync too\n');
+    for (const l of tree(laptop.folder)) info(l);
+
+    step('Waiting for the desktop to have it (the laptop\'s watcher uploads; the desktop polls CESS)');
+    const t1 = await until('the desktop to receive the sample folder', () => existsSync(path.join(desktop.folder, 'Trip 2026/raw/IMG_0002.raw')) && existsSync(path.join(desktop.folder, 'Notes – café.txt')), desktop.client);
+    info(`arrived after ${t1.toFixed(1)} s:`);
+    for (const l of tree(desktop.folder)) info(l);
+
+    step('Editing and renaming on the desktop');
+    await writeFile(path.join(desktop.folder, 'Trip 2026/itinerary.md'), '# Day 1\nLisbon\n# Day 2\nSintra\n# Day 3\nPorto\n');
+    await rename(path.join(desktop.folder, 'Trip 2026/raw/IMG_0001.raw'), path.join(desktop.folder, 'Trip 2026/best-shot.raw'));
+    const t2 = await until('the laptop to see the edit and the rename', () => existsSync(path.join(laptop.folder, 'Trip 2026/best-shot.raw')) && readFileSync(path.join(laptop.folder, 'Trip 2026/itinerary.md'), 'utf8').includes('Porto'), laptop.client);
+    info(`the laptop has both after ${t2.toFixed(1)} s (the rename moved no content: only new metadata was uploaded)`);
+
+    const same = JSON.stringify(tree(laptop.folder)) === JSON.stringify(tree(desktop.folder));
+    info(`laptop and desktop folders identical: ${same ? 'yes' : 'NO'}`);
+    if (!same) throw new Error('the two folders differ');
+
+    step('What the daemons say (their local API, as the app and the CLI see it)');
+    for (const d of devices) {
+      const s = await d.client.status();
+      const f = s.folders[0];
+      info(`${d.name}: ${s.state}, ${f?.files ?? 0} files, ${((f?.bytes ?? 0) / 1048576).toFixed(1)} MiB, ${f?.pendingObjects ?? 0} object(s) waiting for the miners`);
+      for (const a of (await d.client.recentActivity(4)).reverse()) info(`   ${new Date(a.timeMs).toISOString().slice(11, 19)} ${a.kind} ${a.path}`);
+    }
+
+    step('What CESS sees');
+    const stored = (await queryOf(api, 'fileBank', 'userHoldFileList')(pair.address)).toJSON() as unknown[];
+    let pending = 0;
+    for (const [, deal] of await queryOf(api, 'fileBank', 'dealMap').entries()) {
+      if ((deal.toJSON() as { user?: { user?: string } } | null)?.user?.user === pair.address) pending++;
+    }
+    info(`${stored.length} stored object(s) and ${pending} pending, each an encrypted pack with an opaque name`);
+    info('file names, sizes and contents exist only inside the encrypted packs');
+    console.log(`\n${bold('Done.')} Two devices, one account, synced through CESS alone; nothing left 127.0.0.1.`);
   } finally {
+    for (const d of daemons) await d.stop();
     await net.stop();
     await rm(work, { recursive: true, force: true });
   }
