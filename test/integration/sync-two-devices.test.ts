@@ -2,84 +2,32 @@
  * Two devices of one account keep a folder in sync through CESS alone: the real CESS runtime,
  * the project's gateway, real SQLite manifests, real folders on disk.
  */
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CessChain } from '../../src/cess/chain/client.js';
-import { txOf } from '../../src/cess/chain/metadata.js';
-import { signAndWait } from '../../src/cess/chain/tx.js';
-import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
-import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
-import { initFolderRoot, syncFolderOnce, type FolderSyncContext } from '../../src/sync/engine/folder-sync.js';
-import { deriveKeys } from '../../src/sync/format/index.js';
-import { Manifest } from '../../src/sync/manifest/index.js';
-import { CessObjectStore } from '../../src/sync/remote/cess-object-store.js';
-import { Repository } from '../../src/sync/remote/repository.js';
+import { initFolderRoot, syncFolderOnce } from '../../src/sync/engine/folder-sync.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { fundSyncAccount, listing, makeSyncDevice, type SyncAccount, type SyncDevice } from '../support/sync-device.js';
 
 const FOLDER = 'f0000000000000000000000000000001';
 
-interface Device {
-  name: string;
-  root: string;
-  manifest: Manifest;
-  ctx: FolderSyncContext;
-  chain: CessChain;
-}
+type Device = SyncDevice;
 
 let net: TestDevnet;
 let work: string;
-let account: KeyringPair;
-let mnemonic: string;
+let acct: SyncAccount;
 const devices: Device[] = [];
 
-async function makeDevice(name: string): Promise<Device> {
-  const root = path.join(work, name, 'Sync');
-  await mkdir(root, { recursive: true });
-  await initFolderRoot(root);
-  const manifest = Manifest.open(path.join(work, name, 'manifest.sqlite'));
-  manifest.addFolder({ id: FOLDER, rootPath: root });
-  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
-  const chain = await CessChain.connect({ endpoints: net.chainUrl });
-  const gateway = new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(pair) });
-  const store = new CessObjectStore({ chain, gateway, account: pair, territory: 'sync' });
-  const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
-  const ctx: FolderSyncContext = {
+function makeDevice(name: string): Promise<Device> {
+  return makeSyncDevice(net, acct.mnemonic, {
+    name,
     folderId: FOLDER,
-    root,
-    manifest,
-    keys,
-    account: { publicKey: pair.publicKey, secretScalar: secretScalarFromKeyringPair(pair) },
-    repo: new Repository(store, keys),
-    store,
-    deviceName: name,
-  };
-  return { name, root, manifest, ctx, chain };
-}
-
-/** Every file under a root (metadata dir and marker excluded) with its sha256. */
-function listing(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string, rel: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (rel === '' && (e.name === '.cess-sync' || e.name === '.cess-sync-root')) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        out[`${r}/`] = 'dir';
-        walk(path.join(dir, e.name), r);
-      } else {
-        out[r] = createHash('sha256').update(readFileSync(path.join(dir, e.name))).digest('hex');
-      }
-    }
-  };
-  walk(root, '');
-  return out;
+    root: path.join(work, name, 'Sync'),
+    manifestPath: path.join(work, name, 'manifest.sqlite'),
+  });
 }
 
 async function sync(d: Device) {
@@ -89,21 +37,12 @@ async function sync(d: Device) {
 beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-2dev-'));
-  mnemonic = mnemonicGenerate(24);
-  account = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
-  const { api } = net;
-  await signAndWait(api, api.tx.balances.transferKeepAlive(account.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
-  // Every pass that changes something uploads at least one pack, and each locks 96 MiB.
-  await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'sync', 30), account);
-  await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), account);
+  acct = await fundSyncAccount(net);
   devices.push(await makeDevice('laptop'), await makeDevice('desktop'));
 });
 
 afterAll(async () => {
-  for (const d of devices) {
-    d.manifest.close();
-    await d.chain.disconnect();
-  }
+  for (const d of devices) await d.close();
   await net?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -128,7 +67,7 @@ describe('two devices, one account, one folder on CESS', () => {
 
   it('nothing readable leaves the device: pack names are opaque and names are not in the packs', async () => {
     const a = devices[0]!;
-    const files = await a.chain.userFiles(account.address);
+    const files = await a.chain.userFiles(acct.pair.address);
     const pending = a.manifest.listPendingObjects();
     expect(pending.length).toBeGreaterThan(0);
     for (const p of pending) expect(p.name).toMatch(/^cs[0-9a-f]{32}$/);

@@ -249,8 +249,10 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
           const node = localTree.get(op.id);
           const rel = pathOf(localTree, op.id);
           if (!node || rel === null) throw new Error(`upload of an item the local tree lacks: ${op.id}`);
-          const abs = resolveInsideRoot(root, rel);
-          await assertNoSymlinkInPath(root, rel);
+          // The tree has NFC names; the disk may have another form (an NFD name on Linux).
+          const onDisk = ctx.manifest.getLocalFile(ctx.folderId, rel)?.diskPath ?? rel;
+          const abs = resolveInsideRoot(root, onDisk);
+          await assertNoSymlinkInPath(root, onDisk);
           const stored = await storeFileContent(ctx.keys, createReadStream(abs, { highWaterMark: 1 << 20 }), packer, (id) => ctx.repo.has('data', id) || packer.has('data', id));
           const enc = encapsulate(ctx.account.publicKey);
           const blobId = await storeFileNode(ctx.keys, stored.node, enc.key, packer);

@@ -1,6 +1,7 @@
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { Writable } from 'node:stream';
 import type { CessChain } from '../../cess/chain/client.js';
+import { CessError } from '../../cess/chain/errors.js';
 import { queryOf } from '../../cess/chain/metadata.js';
 import type { Cd2nClient } from '../../cess/gateway/cd2n.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
@@ -37,7 +38,20 @@ export class CessObjectStore implements ObjectStore {
     // the other order can miss it. Pending deals are listed nowhere per user
     // (cess-protocol.md), so DealMap is scanned for ours: a second device then sees changes
     // before the miners are done.
-    const deals = await queryOf(this.o.chain.api, 'fileBank', 'dealMap').entries();
+    let deals;
+    try {
+      deals = await queryOf(this.o.chain.api, 'fileBank', 'dealMap').entries();
+    } catch (err) {
+      // A raw read bypasses CessChain's connection check: say what happened, as it does.
+      if (!this.o.chain.api.isConnected)
+        throw new CessError(
+          `not connected to the CESS chain${this.o.chain.endpoint ? ` at ${this.o.chain.endpoint}` : ''}: cannot list the account's packs; retrying in the background`,
+          'connection.disconnected',
+          'disconnected',
+          err instanceof Error ? err.message : String(err),
+        );
+      throw err;
+    }
     const stored = await this.o.chain.userFiles(owner);
     const out: StoredObject[] = stored.map((f) => ({ fid: f.fid, size: Number(f.size), state: 'stored' }));
     const seen = new Set(out.map((f) => f.fid));

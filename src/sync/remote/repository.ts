@@ -10,7 +10,10 @@ import {
   type PackEntry,
   type SnapshotBlob,
   type TreeBlob,
+  type TreeEntry,
 } from '../format/index.js';
+import { METADATA_DIR_NAME, ROOT_MARKER_NAME } from '../ignore/index.js';
+import { caseFoldKey, isPathError, validateSyncPath } from '../paths/index.js';
 import { ROOT_ID, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
@@ -26,6 +29,36 @@ export interface RemoteFolder {
   tree: Tree;
   /** File entries by item id (file node blob + capsule, content id). */
   files: Map<ItemId, FileEntry>;
+  /**
+   * Entries this device must not create on its disk (a name that would leave the root, alias
+   * the engine's own files, or break this OS's rules), with a dir's whole subtree. They are
+   * not in `tree` (so never planned), but carried unchanged into the next snapshot this device
+   * writes: another device may hold them legitimately, and nothing is lost for it.
+   */
+  withheld: Map<ItemId, TreeEntry[]>;
+  /** Why each withheld entry was withheld, by the path the snapshot gives it. */
+  problems: RemoteProblem[];
+}
+
+export interface RemoteProblem {
+  path: string;
+  code: string;
+  message: string;
+}
+
+const RESERVED_NAMES = new Set([caseFoldKey(METADATA_DIR_NAME), caseFoldKey(ROOT_MARKER_NAME)]);
+
+/** Why a remote entry at `relPath` (its parent's path + its name) cannot be created here. */
+function unsafeRemotePath(relPath: string, name: string): RemoteProblem | undefined {
+  if (RESERVED_NAMES.has(caseFoldKey(name)))
+    return { path: relPath, code: 'RESERVED_NAME', message: `${JSON.stringify(relPath)}: ${JSON.stringify(name)} is reserved for cess-sync's own files; not synced here` };
+  try {
+    validateSyncPath(relPath);
+  } catch (e) {
+    if (!isPathError(e)) throw e;
+    return { path: relPath, code: e.code, message: `${JSON.stringify(relPath)} cannot be created on this device: ${e.message}; not synced here` };
+  }
+  return undefined;
 }
 
 /**
@@ -127,28 +160,52 @@ export class Repository {
     return decodeTree(await this.readBlob('tree', id, this.keys.metadata));
   }
 
-  /** The folder as its newest snapshot has it (an empty tree when there is none yet). */
+  /**
+   * The folder as its newest snapshot has it (an empty tree when there is none yet). A tree
+   * blob that does not decode fails the load with the snapshot and path named; an entry whose
+   * name is unsafe on this device is withheld (see RemoteFolder.withheld) and reported.
+   */
   async loadFolder(folderId: string): Promise<RemoteFolder> {
     const snapshot = await this.latest(folderId);
     const tree = new Map<ItemId, TreeNode>([[ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' }]]);
     const files = new Map<ItemId, FileEntry>();
-    if (!snapshot) return { snapshot: null, tree, files };
-    const queue: { treeId: BlobId; parentId: ItemId }[] = [{ treeId: snapshot.snapshot.tree, parentId: ROOT_ID }];
+    const withheld = new Map<ItemId, TreeEntry[]>();
+    const problems: RemoteProblem[] = [];
+    if (!snapshot) return { snapshot: null, tree, files, withheld, problems };
+    const queue: { treeId: BlobId; parentId: ItemId; path: string }[] = [{ treeId: snapshot.snapshot.tree, parentId: ROOT_ID, path: '' }];
     while (queue.length > 0) {
-      const { treeId, parentId } = queue.shift() as { treeId: BlobId; parentId: ItemId };
-      const t = await this.readTree(treeId);
+      const { treeId, parentId, path } = queue.shift() as { treeId: BlobId; parentId: ItemId; path: string };
+      let t: TreeBlob;
+      try {
+        t = await this.readTree(treeId);
+      } catch (err) {
+        if (!(err instanceof FormatError)) throw err;
+        throw new FormatError(
+          err.code,
+          `folder ${folderId}: snapshot ${snapshot.id} has a bad tree at ${JSON.stringify(path === '' ? '/' : path)} (tree ${treeId}): ${err.message}; nothing was synced`,
+        );
+      }
       for (const e of t.entries) {
         if (tree.has(e.itemId)) throw new FormatError('BAD_ENCODING', `item ${e.itemId} appears twice in snapshot ${snapshot.id}`);
+        const rel = path === '' ? e.name : `${path}/${e.name}`;
+        const problem = unsafeRemotePath(rel, e.name);
+        if (problem) {
+          problems.push(problem);
+          const list = withheld.get(parentId) ?? [];
+          list.push(e);
+          withheld.set(parentId, list);
+          continue;
+        }
         const base = { id: e.itemId, parentId, name: e.name, mtimeMs: e.mtimeMs, ...(e.mode !== null ? { mode: e.mode } : {}) };
         if (e.kind === 'dir') {
           tree.set(e.itemId, { ...base, kind: 'dir' });
-          queue.push({ treeId: e.subtree, parentId: e.itemId });
+          queue.push({ treeId: e.subtree, parentId: e.itemId, path: rel });
         } else {
           tree.set(e.itemId, { ...base, kind: 'file', contentId: e.contentId, size: e.size });
           files.set(e.itemId, e);
         }
       }
     }
-    return { snapshot, tree, files };
+    return { snapshot, tree, files, withheld, problems };
   }
 }
