@@ -1,0 +1,158 @@
+/**
+ * Save-to-upload latency on the local CESS network (src/devnet: the real CESS runtime under
+ * chopsticks and the project's gateway): a small file is saved in a synced folder, the watcher
+ * (watchFolder, default 500 ms batch window) reports it, and one engine pass (syncFolderOnce)
+ * runs until the pack holding it is uploaded and declared and recorded in the manifest.
+ * Setup as in test/integration/sync-two-devices.test.ts. One warm-up edit, then `rounds` edits;
+ * the median and the worst are reported.
+ *
+ *   npx tsx bench/latency.ts [rounds=5]
+ *
+ * Genesis: CESS_GENESIS, else ../shared/cess/cess-testnet-spec-raw.json beside this checkout.
+ */
+import { Keyring } from '@polkadot/keyring';
+import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CessChain } from '../src/cess/chain/client.js';
+import { txOf } from '../src/cess/chain/metadata.js';
+import { signAndWait } from '../src/cess/chain/tx.js';
+import { Cd2nClient, keyringSigner } from '../src/cess/gateway/index.js';
+import { secretScalarFromKeyringPair } from '../src/cess/pret/index.js';
+import { startDevnet, type Devnet } from '../src/devnet/network.js';
+import { initFolderRoot, syncFolderOnce, type FolderSyncContext } from '../src/sync/engine/folder-sync.js';
+import { deriveKeys } from '../src/sync/format/index.js';
+import { IgnoreMatcher } from '../src/sync/ignore/index.js';
+import { Manifest } from '../src/sync/manifest/index.js';
+import { CessObjectStore } from '../src/sync/remote/cess-object-store.js';
+import { Repository } from '../src/sync/remote/repository.js';
+import { watchFolder, type WatchBatch } from '../src/sync/scan/index.js';
+import { isMain, type Row } from './lib.js';
+
+const FOLDER = 'f0000000000000000000000000000001';
+const BATCH_MS = 500;
+
+export const GENESIS =
+  process.env.CESS_GENESIS ?? path.resolve(import.meta.dirname, '../../shared/cess/cess-testnet-spec-raw.json');
+
+export interface LatencyRound {
+  /** Save (writeFile resolved) to the watcher's batch. */
+  batchMs: number;
+  /** The engine pass, until the pack is uploaded, declared and recorded. */
+  passMs: number;
+  totalMs: number;
+}
+
+export type LatencyResult =
+  | { skipped: string }
+  | { devnetStartMs: number; rounds: LatencyRound[]; batchWindowMs: number };
+
+export async function runLatencyBench(o: { rounds: number; log?: (m: string) => void }): Promise<LatencyResult> {
+  const log = o.log ?? console.log;
+  if (!existsSync(GENESIS)) return { skipped: `no CESS genesis at ${GENESIS} (set CESS_GENESIS)` };
+  const work = await mkdtemp(path.join(tmpdir(), 'cess-sync-bench-lat-'));
+  let net: Devnet | undefined;
+  let chain: CessChain | undefined;
+  let manifest: Manifest | undefined;
+  try {
+    const t0 = performance.now();
+    try {
+      net = await startDevnet({ genesisPath: GENESIS, stateDir: path.join(work, 'devnet'), minerDelay: 0 });
+    } catch (e) {
+      return { skipped: `devnet did not start: ${(e as Error).message.split('\n')[0]}` };
+    }
+    const devnetStartMs = Math.round(performance.now() - t0);
+    log(`latency: devnet up in ${devnetStartMs} ms`);
+    const mnemonic = mnemonicGenerate(24);
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format });
+    const account = keyring.addFromMnemonic(mnemonic);
+    const { api } = net;
+    await signAndWait(api, api.tx.balances.transferKeepAlive(account.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
+    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'sync', 30), account);
+    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), account);
+
+    const root = path.join(work, 'laptop', 'Sync');
+    await mkdir(root, { recursive: true });
+    await initFolderRoot(root);
+    manifest = Manifest.open(path.join(work, 'laptop', 'manifest.sqlite'));
+    manifest.addFolder({ id: FOLDER, rootPath: root });
+    chain = await CessChain.connect({ endpoints: net.chainUrl });
+    const gateway = new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(account) });
+    const store = new CessObjectStore({ chain, gateway, account, territory: 'sync' });
+    const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
+    const ctx: FolderSyncContext = {
+      folderId: FOLDER,
+      root,
+      manifest,
+      keys,
+      account: { publicKey: account.publicKey, secretScalar: secretScalarFromKeyringPair(account) },
+      repo: new Repository(store, keys),
+      store,
+      deviceName: 'laptop',
+    };
+
+    let waiting: ((b: WatchBatch) => void) | undefined;
+    const watcher = watchFolder({
+      root,
+      ignore: await IgnoreMatcher.load(root),
+      batchMs: BATCH_MS,
+      onBatch: (b) => waiting?.(b),
+    });
+    await watcher.ready;
+    const rounds: LatencyRound[] = [];
+    try {
+      for (let i = 0; i <= o.rounds; i++) {
+        const batch = new Promise<WatchBatch>((resolve) => (waiting = resolve));
+        const s = performance.now();
+        await writeFile(path.join(root, `note-${i}.txt`), `a small edit number ${i}\n`);
+        await batch;
+        waiting = undefined;
+        const b = performance.now();
+        const res = await syncFolderOnce(ctx);
+        const e = performance.now();
+        if (res.uploaded < 1 || res.uploadedPacks.length < 1)
+          throw new Error(`pass ${i} uploaded ${res.uploaded} files in ${res.uploadedPacks.length} packs`);
+        const round = { batchMs: Math.round(b - s), passMs: Math.round(e - b), totalMs: Math.round(e - s) };
+        log(`  ${i === 0 ? 'warm-up' : `round ${i}`}: ${JSON.stringify(round)}`);
+        if (i > 0) rounds.push(round);
+      }
+    } finally {
+      await watcher.close();
+    }
+    return { devnetStartMs, rounds, batchWindowMs: BATCH_MS };
+  } finally {
+    manifest?.close();
+    await chain?.disconnect();
+    await net?.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export function latencyRows(r: LatencyResult): Row[] {
+  const figure = 'save -> upload recorded (small file, watcher + 1 engine pass, devnet)';
+  if ('skipped' in r)
+    return [{ figure, value: `skipped: ${r.skipped}`, reference: '-', ratio: '-', target: '<= 3 s + batch window' }];
+  const sorted = [...r.rounds].sort((a, b) => a.totalMs - b.totalMs);
+  const med = sorted[sorted.length >> 1]!;
+  const worst = sorted[sorted.length - 1]!;
+  const limit = 3000 + r.batchWindowMs;
+  return [
+    {
+      figure,
+      value: `${med.totalMs} ms median (worst ${worst.totalMs})`,
+      reference: `batch ${med.batchMs} ms + pass ${med.passMs} ms`,
+      ratio: `${(med.totalMs / limit).toFixed(2)}x of limit`,
+      target: `<= ${limit} ms (3 s + ${r.batchWindowMs} ms window)`,
+      met: med.totalMs <= limit && worst.totalMs <= limit,
+      note: `${r.rounds.length} rounds after a warm-up; devnet started in ${(r.devnetStartMs / 1000).toFixed(1)} s (not counted).`,
+    },
+  ];
+}
+
+if (isMain(import.meta.url)) {
+  const r = await runLatencyBench({ rounds: Number(process.argv[2] ?? 5) });
+  console.log(JSON.stringify(r));
+  console.log(latencyRows(r));
+}
