@@ -10,7 +10,10 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': 'off',
     },
   },
@@ -27,7 +30,10 @@ export default tseslint.config(
     // The engine and the CESS library never import Electron (design.md, "Processes").
     files: ['src/sync/**/*.ts', 'src/cess/**/*.ts', 'src/devnet/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src/main may import Electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only src/main may import Electron.' }] },
+      ],
     },
   },
 );

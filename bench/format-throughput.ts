@@ -138,7 +138,9 @@ async function main(): Promise<void> {
   );
   console.log('| what | MB/s |\n|---|---:|');
   for (const [k, v] of rows) console.log(`| ${k} | ${v.toFixed(0)} |`);
-  console.log(`| **ratio pipeline / limit** | **${((r.pipeline / r.limit) * 100).toFixed(0)} %** |`);
+  console.log(
+    `| **ratio pipeline / limit** | **${((r.pipeline / r.limit) * 100).toFixed(0)} %** |`,
+  );
   const sizes = r.packSizes;
   const full32 = sizes.slice(0, -1);
   console.log(

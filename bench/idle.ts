@@ -47,7 +47,11 @@ async function child(root: string, seconds: number): Promise<void> {
 }
 
 /** Runs the idle measurement in a child process over an existing tree of `files` files. */
-export async function runIdleBench(root: string, files: number, seconds: number): Promise<IdleResult> {
+export async function runIdleBench(
+  root: string,
+  files: number,
+  seconds: number,
+): Promise<IdleResult> {
   const r = await runTsChild(new URL(import.meta.url).pathname, [root, String(seconds)]);
   const j = r.json as Omit<IdleResult, 'files' | 'seconds'>;
   return { files, seconds, ...j };

@@ -22,7 +22,11 @@ import { signAndWait } from '../src/cess/chain/tx.js';
 import { Cd2nClient, keyringSigner } from '../src/cess/gateway/index.js';
 import { secretScalarFromKeyringPair } from '../src/cess/pret/index.js';
 import { startDevnet, type Devnet } from '../src/devnet/network.js';
-import { initFolderRoot, syncFolderOnce, type FolderSyncContext } from '../src/sync/engine/folder-sync.js';
+import {
+  initFolderRoot,
+  syncFolderOnce,
+  type FolderSyncContext,
+} from '../src/sync/engine/folder-sync.js';
 import { deriveKeys } from '../src/sync/format/index.js';
 import { IgnoreMatcher } from '../src/sync/ignore/index.js';
 import { Manifest } from '../src/sync/manifest/index.js';
@@ -35,7 +39,8 @@ const FOLDER = 'f0000000000000000000000000000001';
 const BATCH_MS = 500;
 
 export const GENESIS =
-  process.env.CESS_GENESIS ?? path.resolve(import.meta.dirname, '../../shared/cess/cess-testnet-spec-raw.json');
+  process.env.CESS_GENESIS ??
+  path.resolve(import.meta.dirname, '../../shared/cess/cess-testnet-spec-raw.json');
 
 export interface LatencyRound {
   /** Save (writeFile resolved) to the watcher's batch. */
@@ -46,10 +51,12 @@ export interface LatencyRound {
 }
 
 export type LatencyResult =
-  | { skipped: string }
-  | { devnetStartMs: number; rounds: LatencyRound[]; batchWindowMs: number };
+  { skipped: string } | { devnetStartMs: number; rounds: LatencyRound[]; batchWindowMs: number };
 
-export async function runLatencyBench(o: { rounds: number; log?: (m: string) => void }): Promise<LatencyResult> {
+export async function runLatencyBench(o: {
+  rounds: number;
+  log?: (m: string) => void;
+}): Promise<LatencyResult> {
   const log = o.log ?? console.log;
   if (!existsSync(GENESIS)) return { skipped: `no CESS genesis at ${GENESIS} (set CESS_GENESIS)` };
   const work = await mkdtemp(path.join(tmpdir(), 'cess-sync-bench-lat-'));
@@ -59,7 +66,11 @@ export async function runLatencyBench(o: { rounds: number; log?: (m: string) => 
   try {
     const t0 = performance.now();
     try {
-      net = await startDevnet({ genesisPath: GENESIS, stateDir: path.join(work, 'devnet'), minerDelay: 0 });
+      net = await startDevnet({
+        genesisPath: GENESIS,
+        stateDir: path.join(work, 'devnet'),
+        minerDelay: 0,
+      });
     } catch (e) {
       return { skipped: `devnet did not start: ${(e as Error).message.split('\n')[0]}` };
     }
@@ -69,7 +80,11 @@ export async function runLatencyBench(o: { rounds: number; log?: (m: string) => 
     const keyring = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format });
     const account = keyring.addFromMnemonic(mnemonic);
     const { api } = net;
-    await signAndWait(api, api.tx.balances.transferKeepAlive(account.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
+    await signAndWait(
+      api,
+      api.tx.balances.transferKeepAlive(account.address, 100_000n * 10n ** 18n),
+      net.keys.users.Alice,
+    );
     await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'sync', 30), account);
     await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), account);
 
@@ -113,8 +128,14 @@ export async function runLatencyBench(o: { rounds: number; log?: (m: string) => 
         const res = await syncFolderOnce(ctx);
         const e = performance.now();
         if (res.uploaded < 1 || res.uploadedPacks.length < 1)
-          throw new Error(`pass ${i} uploaded ${res.uploaded} files in ${res.uploadedPacks.length} packs`);
-        const round = { batchMs: Math.round(b - s), passMs: Math.round(e - b), totalMs: Math.round(e - s) };
+          throw new Error(
+            `pass ${i} uploaded ${res.uploaded} files in ${res.uploadedPacks.length} packs`,
+          );
+        const round = {
+          batchMs: Math.round(b - s),
+          passMs: Math.round(e - b),
+          totalMs: Math.round(e - s),
+        };
         log(`  ${i === 0 ? 'warm-up' : `round ${i}`}: ${JSON.stringify(round)}`);
         if (i > 0) rounds.push(round);
       }
@@ -133,7 +154,15 @@ export async function runLatencyBench(o: { rounds: number; log?: (m: string) => 
 export function latencyRows(r: LatencyResult): Row[] {
   const figure = 'save -> upload recorded (small file, watcher + 1 engine pass, devnet)';
   if ('skipped' in r)
-    return [{ figure, value: `skipped: ${r.skipped}`, reference: '-', ratio: '-', target: '<= 3 s + batch window' }];
+    return [
+      {
+        figure,
+        value: `skipped: ${r.skipped}`,
+        reference: '-',
+        ratio: '-',
+        target: '<= 3 s + batch window',
+      },
+    ];
   const sorted = [...r.rounds].sort((a, b) => a.totalMs - b.totalMs);
   const med = sorted[sorted.length >> 1]!;
   const worst = sorted[sorted.length - 1]!;

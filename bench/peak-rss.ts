@@ -9,7 +9,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
-import { Keystream, MiB, isMain, procStatusBytes, runTsChild, writeRandomFile, type Row } from './lib.js';
+import {
+  Keystream,
+  MiB,
+  isMain,
+  procStatusBytes,
+  runTsChild,
+  writeRandomFile,
+  type Row,
+} from './lib.js';
 import { benchKeys, pushFiles } from './pipeline.js';
 
 export interface PeakRssResult {
@@ -37,16 +45,28 @@ async function child(file: string, packDir: string): Promise<void> {
   );
 }
 
-export async function runPeakRssBench(o: { mib: number; log?: (m: string) => void }): Promise<PeakRssResult> {
+export async function runPeakRssBench(o: {
+  mib: number;
+  log?: (m: string) => void;
+}): Promise<PeakRssResult> {
   const log = o.log ?? console.log;
   const work = mkdtempSync(nodePath.join(tmpdir(), 'cess-sync-bench-rss-'));
   try {
     const file = nodePath.join(work, 'big.bin');
     log(`peak RSS: writing a ${o.mib} MiB file`);
     writeRandomFile(file, o.mib * MiB, new Keystream(6));
-    const r = await runTsChild(new URL(import.meta.url).pathname, [file, nodePath.join(work, 'packs')]);
+    const r = await runTsChild(new URL(import.meta.url).pathname, [
+      file,
+      nodePath.join(work, 'packs'),
+    ]);
     const j = r.json as { baseline: number; hwm: number; ms: number; packs: number };
-    return { mib: o.mib, hwm: Math.max(j.hwm, r.polledHwm), baseline: j.baseline, ms: j.ms, packs: j.packs };
+    return {
+      mib: o.mib,
+      hwm: Math.max(j.hwm, r.polledHwm),
+      baseline: j.baseline,
+      ms: j.ms,
+      packs: j.packs,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -12,7 +12,14 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
@@ -83,7 +90,11 @@ export async function pushFiles(
     },
   });
   for (const f of files) {
-    const stored = await storeFileContent(keys, createReadStream(f, { highWaterMark: READ }), packer);
+    const stored = await storeFileContent(
+      keys,
+      createReadStream(f, { highWaterMark: READ }),
+      packer,
+    );
     res.bytes += stored.node.size;
   }
   await packer.flush();

@@ -22,8 +22,32 @@ const quick = process.argv.includes('--quick');
 const devnet = !process.argv.includes('--no-devnet');
 
 const S = quick
-  ? { scanFiles: 20_000, scanMiB: 200, idleS: 10, pipeMiB: 256, pipeRuns: 2, fmtMiB: 64, fmtRuns: 2, terrFiles: 4_000, terrMiB: 200, rssMiB: 512, latRounds: 3 }
-  : { scanFiles: 100_000, scanMiB: 1024, idleS: 60, pipeMiB: 1024, pipeRuns: 3, fmtMiB: 256, fmtRuns: 3, terrFiles: 20_000, terrMiB: 1024, rssMiB: 4096, latRounds: 5 };
+  ? {
+      scanFiles: 20_000,
+      scanMiB: 200,
+      idleS: 10,
+      pipeMiB: 256,
+      pipeRuns: 2,
+      fmtMiB: 64,
+      fmtRuns: 2,
+      terrFiles: 4_000,
+      terrMiB: 200,
+      rssMiB: 512,
+      latRounds: 3,
+    }
+  : {
+      scanFiles: 100_000,
+      scanMiB: 1024,
+      idleS: 60,
+      pipeMiB: 1024,
+      pipeRuns: 3,
+      fmtMiB: 256,
+      fmtRuns: 3,
+      terrFiles: 20_000,
+      terrMiB: 1024,
+      rssMiB: 4096,
+      latRounds: 5,
+    };
 
 const log = (m: string): void => console.error(m);
 const rows: Row[] = [];
@@ -36,7 +60,14 @@ async function step(name: string, fn: () => Promise<Row[]>): Promise<void> {
   try {
     rows.push(...(await fn()));
   } catch (e) {
-    rows.push({ figure: name, value: `failed: ${(e as Error).message.split('\n')[0]}`, reference: '-', ratio: '-', target: '-', met: false });
+    rows.push({
+      figure: name,
+      value: `failed: ${(e as Error).message.split('\n')[0]}`,
+      reference: '-',
+      ratio: '-',
+      target: '-',
+      met: false,
+    });
   }
   log(`   ${name}: ${fmtMs(performance.now() - t0)}`);
 }
@@ -89,13 +120,24 @@ await step('pipeline throughput', async () => {
   ];
 });
 
-await step('territory', async () => territoryRows(await runTerritoryBench({ files: S.terrFiles, totalMiB: S.terrMiB, log })));
+await step('territory', async () =>
+  territoryRows(await runTerritoryBench({ files: S.terrFiles, totalMiB: S.terrMiB, log })),
+);
 
 await step('peak RSS', async () => peakRssRows(await runPeakRssBench({ mib: S.rssMiB, log })));
 
-if (devnet) await step('save-to-upload latency', async () => latencyRows(await runLatencyBench({ rounds: S.latRounds, log })));
+if (devnet)
+  await step('save-to-upload latency', async () =>
+    latencyRows(await runLatencyBench({ rounds: S.latRounds, log })),
+  );
 else
-  rows.push({ figure: 'save -> upload recorded (devnet)', value: 'skipped: --no-devnet', reference: '-', ratio: '-', target: '<= 3 s + batch window' });
+  rows.push({
+    figure: 'save -> upload recorded (devnet)',
+    value: 'skipped: --no-devnet',
+    reference: '-',
+    ratio: '-',
+    target: '<= 3 s + batch window',
+  });
 
 const title =
   `cess-sync benchmarks — ${quick ? 'QUICK mode (scaled-down sizes, see each figure)' : 'full mode'}; ` +

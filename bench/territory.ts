@@ -109,7 +109,11 @@ export async function runTerritoryBench(o: {
     });
     const t0 = performance.now();
     for (const p of paths) {
-      const stored = await storeFileContent(keys, createReadStream(p, { highWaterMark: MiB }), packer);
+      const stored = await storeFileContent(
+        keys,
+        createReadStream(p, { highWaterMark: MiB }),
+        packer,
+      );
       await storeFileNode(keys, stored.node, newContentKey(), packer);
     }
     await packer.flush();

@@ -16,7 +16,8 @@ if (existsSync(vitest)) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   // A file that failed to load has no tests counted: count it as a failure.
-  for (const f of r.testResults ?? []) if (f.status === 'failed' && f.assertionResults.length === 0) failed++;
+  for (const f of r.testResults ?? [])
+    if (f.status === 'failed' && f.assertionResults.length === 0) failed++;
 }
 
 const pw = 'test-results/playwright.json';

@@ -21,7 +21,10 @@ export interface SetupCliOptions {
 
 const NETWORKS: Record<string, { chain: string[]; gateway: string }> = {
   local: { chain: ['ws://127.0.0.1:9944'], gateway: 'http://127.0.0.1:8080' },
-  testnet: { chain: ['wss://testnet-rpc.cess.network/ws/', 'wss://t2-rpc.cess.network'], gateway: 'http://gateway.cess.network' },
+  testnet: {
+    chain: ['wss://testnet-rpc.cess.network/ws/', 'wss://t2-rpc.cess.network'],
+    gateway: 'http://gateway.cess.network',
+  },
 };
 
 async function readMnemonic(file: string): Promise<string> {
@@ -33,13 +36,24 @@ async function readMnemonic(file: string): Promise<string> {
   return readFile(file, 'utf8');
 }
 
-export async function setupCommand(stateDir: string, io: CliIO, o: SetupCliOptions): Promise<number> {
+export async function setupCommand(
+  stateDir: string,
+  io: CliIO,
+  o: SetupCliOptions,
+): Promise<number> {
   if ((o.create === true) === (o.mnemonicFile !== undefined)) {
-    throw new UsageError('give exactly one of --create or --mnemonic-file (a recovery phrase is never taken on the command line: other users can read it)');
+    throw new UsageError(
+      'give exactly one of --create or --mnemonic-file (a recovery phrase is never taken on the command line: other users can read it)',
+    );
   }
   const preset = NETWORKS[o.network];
-  if (!preset && (!o.chain || !o.gateway)) throw new UsageError(`network '${o.network}' needs --chain and --gateway`);
-  const network = { name: o.network, chain: o.chain ?? preset?.chain ?? [], gateway: o.gateway ?? preset?.gateway ?? '' };
+  if (!preset && (!o.chain || !o.gateway))
+    throw new UsageError(`network '${o.network}' needs --chain and --gateway`);
+  const network = {
+    name: o.network,
+    chain: o.chain ?? preset?.chain ?? [],
+    gateway: o.gateway ?? preset?.gateway ?? '',
+  };
   const r = await setupDevice({
     stateDir,
     network,
@@ -49,10 +63,14 @@ export async function setupCommand(stateDir: string, io: CliIO, o: SetupCliOptio
     keyStore: o.keyStore,
   });
   if (io.json) {
-    io.out(JSON.stringify({ account: r.config.account, keyStore: r.config.keyStore, todo: r.todo }));
+    io.out(
+      JSON.stringify({ account: r.config.account, keyStore: r.config.keyStore, todo: r.todo }),
+    );
   } else {
     io.out(`device '${r.config.deviceName}' set up for ${r.config.account} on ${network.name}`);
-    io.out(`secret kept in the ${r.config.keyStore === 'keychain' ? 'OS keychain' : `encrypted key file in ${stateDir}`}`);
+    io.out(
+      `secret kept in the ${r.config.keyStore === 'keychain' ? 'OS keychain' : `encrypted key file in ${stateDir}`}`,
+    );
     if (r.newMnemonic) {
       io.out('');
       io.out('NEW ACCOUNT: write these 24 words down and keep them safe. They are the only way to');
@@ -65,9 +83,23 @@ export async function setupCommand(stateDir: string, io: CliIO, o: SetupCliOptio
   return 0;
 }
 
-export async function daemonCommand(stateDir: string, io: CliIO, o: { port: number; ui?: string }, signal: AbortSignal): Promise<number> {
-  const d = await runDaemon({ stateDir, port: o.port, ...(o.ui !== undefined ? { staticDir: o.ui } : {}), log: (l) => io.err(l) });
-  io.out(io.json ? JSON.stringify({ url: d.url }) : `cess-sync daemon running on ${d.url} (Ctrl-C stops it)`);
+export async function daemonCommand(
+  stateDir: string,
+  io: CliIO,
+  o: { port: number; ui?: string },
+  signal: AbortSignal,
+): Promise<number> {
+  const d = await runDaemon({
+    stateDir,
+    port: o.port,
+    ...(o.ui !== undefined ? { staticDir: o.ui } : {}),
+    log: (l) => io.err(l),
+  });
+  io.out(
+    io.json
+      ? JSON.stringify({ url: d.url })
+      : `cess-sync daemon running on ${d.url} (Ctrl-C stops it)`,
+  );
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });

@@ -36,10 +36,15 @@ export async function loadConfig(stateDir: string): Promise<DeviceConfig> {
   try {
     text = await readFile(configPath(stateDir), 'utf8');
   } catch {
-    throw new Error(`this device is not set up (no ${configPath(stateDir)}); run: cess-sync setup --help`);
+    throw new Error(
+      `this device is not set up (no ${configPath(stateDir)}); run: cess-sync setup --help`,
+    );
   }
   const parsed = deviceConfigSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${configPath(stateDir)} is not a valid configuration: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(
+      `${configPath(stateDir)} is not a valid configuration: ${parsed.error.message}`,
+    );
   return parsed.data;
 }
 
@@ -47,6 +52,8 @@ export async function saveConfig(stateDir: string, config: DeviceConfig): Promis
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = configPath(stateDir);
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(deviceConfigSchema.parse(config), null, 2)}\n`, { mode: 0o600 });
+  await writeFile(tmp, `${JSON.stringify(deviceConfigSchema.parse(config), null, 2)}\n`, {
+    mode: 0o600,
+  });
   await rename(tmp, file);
 }

@@ -64,36 +64,67 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
   const release = await takeLock(o.stateDir);
   const cleanups: (() => Promise<void> | void)[] = [release];
   const cleanup = async (): Promise<void> => {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((e: unknown) => log(`shutdown: ${String(e)}`));
+    for (const c of cleanups.reverse())
+      await Promise.resolve(c()).catch((e: unknown) => log(`shutdown: ${String(e)}`));
   };
   try {
-    const keyStore = await openKeyStore({ prefer: config.keyStore === 'file' ? 'file' : 'keychain', filePath: keyFilePath(o.stateDir) });
+    const keyStore = await openKeyStore({
+      prefer: config.keyStore === 'file' ? 'file' : 'keychain',
+      filePath: keyFilePath(o.stateDir),
+    });
     const mnemonic = await keyStore.get(config.account);
-    if (!mnemonic) throw new Error(`the key store has no secret for ${config.account}; run cess-sync setup again`);
+    if (!mnemonic)
+      throw new Error(
+        `the key store has no secret for ${config.account}; run cess-sync setup again`,
+      );
     const chain = await CessChain.connect({ endpoints: config.network.chain });
     cleanups.push(() => chain.disconnect());
-    const pair = new Keyring({ type: 'sr25519', ss58Format: chain.api.registry.chainSS58 ?? 42 }).addFromMnemonic(mnemonic);
+    const pair = new Keyring({
+      type: 'sr25519',
+      ss58Format: chain.api.registry.chainSS58 ?? 42,
+    }).addFromMnemonic(mnemonic);
     if (pair.address !== config.account) {
-      throw new Error(`the stored secret is for ${pair.address}, the configuration names ${config.account}`);
+      throw new Error(
+        `the stored secret is for ${pair.address}, the configuration names ${config.account}`,
+      );
     }
-    const gateway = new Cd2nClient({ baseUrl: config.network.gateway, signer: keyringSigner(pair) });
-    const store = new CessObjectStore({ chain, gateway, account: pair, territory: config.territory });
+    const gateway = new Cd2nClient({
+      baseUrl: config.network.gateway,
+      signer: keyringSigner(pair),
+    });
+    const store = new CessObjectStore({
+      chain,
+      gateway,
+      account: pair,
+      territory: config.territory,
+    });
     const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
     const manifest = Manifest.open(path.join(o.stateDir, 'manifest.sqlite'));
     cleanups.push(() => manifest.close());
     const engine = new SyncEngine({
       manifest,
       keys,
-      account: { address: pair.address, publicKey: pair.publicKey, secretScalar: secretScalarFromKeyringPair(pair) },
+      account: {
+        address: pair.address,
+        publicKey: pair.publicKey,
+        secretScalar: secretScalarFromKeyringPair(pair),
+      },
       repo: new Repository(store, keys),
       store,
       deviceName: config.deviceName,
+      sharing: {
+        signer: keyringSigner(pair),
+        proxy: gateway,
+        ss58Format: chain.api.registry.chainSS58 ?? 42,
+        receiveDir: o.stateDir,
+      },
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
     });
     await engine.start();
     cleanups.push(() => engine.stop());
     const server: DaemonServer = await startDaemonServer({
       service: engine,
+      shares: engine,
       stateDir: o.stateDir,
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),

@@ -44,12 +44,16 @@ export async function setupDevice(o: SetupOptions): Promise<SetupResult> {
     address = new Keyring({ type: 'sr25519', ss58Format: ss58 }).addFromMnemonic(mnemonic).address;
     const territories = await chain.territories(address);
     if (!territories.some((t) => t.name === o.territory)) {
-      todo.push(`mint a territory named '${o.territory}' for ${address} (storageHandler.mintTerritory)`);
+      todo.push(
+        `mint a territory named '${o.territory}' for ${address} (storageHandler.mintTerritory)`,
+      );
     }
     const gateways = await chain.gateways();
     const authorized = await chain.authorizedGateways(address);
     if (authorized.length === 0) {
-      todo.push(`authorize a gateway for ${address} (oss.authorize); on chain: ${gateways.map((g) => g.domain).join(', ') || 'none'}`);
+      todo.push(
+        `authorize a gateway for ${address} (oss.authorize); on chain: ${gateways.map((g) => g.domain).join(', ') || 'none'}`,
+      );
     }
   } finally {
     await chain.disconnect();

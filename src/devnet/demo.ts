@@ -26,18 +26,31 @@ const info = (s: string): void => console.log(`   ${s}`);
 function tree(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string, rel: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (rel === '' && e.name.startsWith('.cess-sync')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(dir, e.name), r);
-      else out.push(`${r}  ${createHash('sha256').update(readFileSync(path.join(dir, e.name))).digest('hex').slice(0, 12)}`);
+      else
+        out.push(
+          `${r}  ${createHash('sha256')
+            .update(readFileSync(path.join(dir, e.name)))
+            .digest('hex')
+            .slice(0, 12)}`,
+        );
     }
   };
   walk(root, '');
   return out;
 }
 
-async function until(what: string, check: () => boolean, client: DaemonClient, timeoutMs = 60_000): Promise<number> {
+async function until(
+  what: string,
+  check: () => boolean,
+  client: DaemonClient,
+  timeoutMs = 60_000,
+): Promise<number> {
   const t0 = Date.now();
   while (!check()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -53,20 +66,40 @@ async function main(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'cess-sync-demo-'));
   const daemons: RunningDaemon[] = [];
   step(`Starting the local CESS network (the real CESS runtime from ${genesis})`);
-  const net = await startDevnet({ genesisPath: genesis, stateDir: path.join(work, 'devnet'), minerDelay: 2000, chainPort: 0, gatewayPort: 0 });
+  const net = await startDevnet({
+    genesisPath: genesis,
+    stateDir: path.join(work, 'devnet'),
+    minerDelay: 2000,
+    chainPort: 0,
+    gatewayPort: 0,
+  });
   try {
     const { api } = net;
-    info(`chain ${net.chainUrl}, gateway ${net.gatewayUrl}, ready in ${(net.startMs / 1000).toFixed(1)} s`);
+    info(
+      `chain ${net.chainUrl}, gateway ${net.gatewayUrl}, ready in ${(net.startMs / 1000).toFixed(1)} s`,
+    );
 
-    step('Creating an account and preparing it on chain: funds, a territory, the gateway authorized');
+    step(
+      'Creating an account and preparing it on chain: funds, a territory, the gateway authorized',
+    );
     const mnemonic = mnemonicGenerate(24);
-    const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
-    await signAndWait(api, api.tx.balances.transferKeepAlive(pair.address, 10_000n * 10n ** 18n), net.keys.users.Alice);
+    const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
+      mnemonic,
+    );
+    await signAndWait(
+      api,
+      api.tx.balances.transferKeepAlive(pair.address, 10_000n * 10n ** 18n),
+      net.keys.users.Alice,
+    );
     await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(10, 'photos', 30), pair);
     await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
-    info(`account ${pair.address}: 10,000 TCESS, territory 'photos' (10 GiB, 30 days), gateway authorized`);
+    info(
+      `account ${pair.address}: 10,000 TCESS, territory 'photos' (10 GiB, 30 days), gateway authorized`,
+    );
 
-    step('Setting up two devices of that account, "laptop" and "desktop", each with its own daemon');
+    step(
+      'Setting up two devices of that account, "laptop" and "desktop", each with its own daemon',
+    );
     // A demo must not touch the user's keychain: each device keeps the secret in an encrypted
     // key file with a throwaway passphrase (the app uses the OS keychain).
     process.env.CESS_SYNC_PASSPHRASE = randomBytes(16).toString('hex');
@@ -74,7 +107,14 @@ async function main(): Promise<void> {
     const devices: { name: string; dir: string; folder: string; client: DaemonClient }[] = [];
     for (const name of ['laptop', 'desktop']) {
       const dir = path.join(work, name);
-      await setupDevice({ stateDir: dir, network, mnemonic, territory: 'photos', deviceName: name, keyStore: 'file' });
+      await setupDevice({
+        stateDir: dir,
+        network,
+        mnemonic,
+        territory: 'photos',
+        deviceName: name,
+        keyStore: 'file',
+      });
       const d = await runDaemon({ stateDir: dir, pollMs: 2000, log: () => undefined });
       daemons.push(d);
       const client = await DaemonClient.fromStateDir(dir);
@@ -88,23 +128,57 @@ async function main(): Promise<void> {
 
     step('Putting a sample folder on the laptop');
     await mkdir(path.join(laptop.folder, 'Trip 2026/raw'), { recursive: true });
-    await writeFile(path.join(laptop.folder, 'README.txt'), 'Shared between my laptop and my desktop, through CESS.\n');
-    await writeFile(path.join(laptop.folder, 'Trip 2026/itinerary.md'), '# Day 1\nLisbon\n# Day 2\nSintra\n');
-    await writeFile(path.join(laptop.folder, 'Trip 2026/raw/IMG_0001.raw'), randomBytes(3 * 1024 * 1024));
-    await writeFile(path.join(laptop.folder, 'Trip 2026/raw/IMG_0002.raw'), randomBytes(2 * 1024 * 1024));
+    await writeFile(
+      path.join(laptop.folder, 'README.txt'),
+      'Shared between my laptop and my desktop, through CESS.\n',
+    );
+    await writeFile(
+      path.join(laptop.folder, 'Trip 2026/itinerary.md'),
+      '# Day 1\nLisbon\n# Day 2\nSintra\n',
+    );
+    await writeFile(
+      path.join(laptop.folder, 'Trip 2026/raw/IMG_0001.raw'),
+      randomBytes(3 * 1024 * 1024),
+    );
+    await writeFile(
+      path.join(laptop.folder, 'Trip 2026/raw/IMG_0002.raw'),
+      randomBytes(2 * 1024 * 1024),
+    );
     await writeFile(path.join(laptop.folder, 'Notes – café.txt'), 'unicode names sync too\n');
     for (const l of tree(laptop.folder)) info(l);
 
-    step('Waiting for the desktop to have it (the laptop\'s watcher uploads; the desktop polls CESS)');
-    const t1 = await until('the desktop to receive the sample folder', () => existsSync(path.join(desktop.folder, 'Trip 2026/raw/IMG_0002.raw')) && existsSync(path.join(desktop.folder, 'Notes – café.txt')), desktop.client);
+    step(
+      "Waiting for the desktop to have it (the laptop's watcher uploads; the desktop polls CESS)",
+    );
+    const t1 = await until(
+      'the desktop to receive the sample folder',
+      () =>
+        existsSync(path.join(desktop.folder, 'Trip 2026/raw/IMG_0002.raw')) &&
+        existsSync(path.join(desktop.folder, 'Notes – café.txt')),
+      desktop.client,
+    );
     info(`arrived after ${t1.toFixed(1)} s:`);
     for (const l of tree(desktop.folder)) info(l);
 
     step('Editing and renaming on the desktop');
-    await writeFile(path.join(desktop.folder, 'Trip 2026/itinerary.md'), '# Day 1\nLisbon\n# Day 2\nSintra\n# Day 3\nPorto\n');
-    await rename(path.join(desktop.folder, 'Trip 2026/raw/IMG_0001.raw'), path.join(desktop.folder, 'Trip 2026/best-shot.raw'));
-    const t2 = await until('the laptop to see the edit and the rename', () => existsSync(path.join(laptop.folder, 'Trip 2026/best-shot.raw')) && readFileSync(path.join(laptop.folder, 'Trip 2026/itinerary.md'), 'utf8').includes('Porto'), laptop.client);
-    info(`the laptop has both after ${t2.toFixed(1)} s (the rename moved no content: only new metadata was uploaded)`);
+    await writeFile(
+      path.join(desktop.folder, 'Trip 2026/itinerary.md'),
+      '# Day 1\nLisbon\n# Day 2\nSintra\n# Day 3\nPorto\n',
+    );
+    await rename(
+      path.join(desktop.folder, 'Trip 2026/raw/IMG_0001.raw'),
+      path.join(desktop.folder, 'Trip 2026/best-shot.raw'),
+    );
+    const t2 = await until(
+      'the laptop to see the edit and the rename',
+      () =>
+        existsSync(path.join(laptop.folder, 'Trip 2026/best-shot.raw')) &&
+        readFileSync(path.join(laptop.folder, 'Trip 2026/itinerary.md'), 'utf8').includes('Porto'),
+      laptop.client,
+    );
+    info(
+      `the laptop has both after ${t2.toFixed(1)} s (the rename moved no content: only new metadata was uploaded)`,
+    );
 
     const same = JSON.stringify(tree(laptop.folder)) === JSON.stringify(tree(desktop.folder));
     info(`laptop and desktop folders identical: ${same ? 'yes' : 'NO'}`);
@@ -114,19 +188,29 @@ async function main(): Promise<void> {
     for (const d of devices) {
       const s = await d.client.status();
       const f = s.folders[0];
-      info(`${d.name}: ${s.state}, ${f?.files ?? 0} files, ${((f?.bytes ?? 0) / 1048576).toFixed(1)} MiB, ${f?.pendingObjects ?? 0} object(s) waiting for the miners`);
-      for (const a of (await d.client.recentActivity(4)).reverse()) info(`   ${new Date(a.timeMs).toISOString().slice(11, 19)} ${a.kind} ${a.path}`);
+      info(
+        `${d.name}: ${s.state}, ${f?.files ?? 0} files, ${((f?.bytes ?? 0) / 1048576).toFixed(1)} MiB, ${f?.pendingObjects ?? 0} object(s) waiting for the miners`,
+      );
+      for (const a of (await d.client.recentActivity(4)).reverse())
+        info(`   ${new Date(a.timeMs).toISOString().slice(11, 19)} ${a.kind} ${a.path}`);
     }
 
     step('What CESS sees');
-    const stored = (await queryOf(api, 'fileBank', 'userHoldFileList')(pair.address)).toJSON() as unknown[];
+    const stored = (
+      await queryOf(api, 'fileBank', 'userHoldFileList')(pair.address)
+    ).toJSON() as unknown[];
     let pending = 0;
     for (const [, deal] of await queryOf(api, 'fileBank', 'dealMap').entries()) {
-      if ((deal.toJSON() as { user?: { user?: string } } | null)?.user?.user === pair.address) pending++;
+      if ((deal.toJSON() as { user?: { user?: string } } | null)?.user?.user === pair.address)
+        pending++;
     }
-    info(`${stored.length} stored object(s) and ${pending} pending, each an encrypted pack with an opaque name`);
+    info(
+      `${stored.length} stored object(s) and ${pending} pending, each an encrypted pack with an opaque name`,
+    );
     info('file names, sizes and contents exist only inside the encrypted packs');
-    console.log(`\n${bold('Done.')} Two devices, one account, synced through CESS alone; nothing left 127.0.0.1.`);
+    console.log(
+      `\n${bold('Done.')} Two devices, one account, synced through CESS alone; nothing left 127.0.0.1.`,
+    );
   } finally {
     for (const d of daemons) await d.stop();
     await net.stop();

@@ -60,7 +60,14 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const ss58Format = api.registry.chainSS58 ?? 42;
     const keys = devKeys(ss58Format);
     const minerDelay = opts.minerDelay ?? 0;
-    backend = new ChainBackend({ api, rpc, gateway: keys.gateway, miner: keys.miner, minerDelay, log });
+    backend = new ChainBackend({
+      api,
+      rpc,
+      gateway: keys.gateway,
+      miner: keys.miner,
+      minerDelay,
+      log,
+    });
     const gateway = await createGatewayServer({
       backend,
       dataDir: path.join(opts.stateDir, 'gateway'),
@@ -81,7 +88,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const done = await backend.completePending();
       if (done.length) log(`miners: completed ${done.length} deal(s) left pending by the last run`);
     }
-    const a = api, r = rpc, b = backend;
+    const a = api,
+      r = rpc,
+      b = backend;
     return {
       chainUrl: chain.wsUrl,
       chainPid: chain.pid,
@@ -96,7 +105,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       stop: async () => {
         b.close();
         await gateway.close();
-        await saveChainState(a, r, stateFile).catch((err: unknown) => log(`chain: state not saved: ${String(err)}`));
+        await saveChainState(a, r, stateFile).catch((err: unknown) =>
+          log(`chain: state not saved: ${String(err)}`),
+        );
         await a.disconnect().catch(() => undefined);
         await r.disconnect().catch(() => undefined);
         await chain.stop();

@@ -21,18 +21,40 @@ it('a stopped network resumes from its state directory with the chain state inta
   stateDir = await mkdtemp(path.join(tmpdir(), 'cess-devnet-resume-'));
   net = await startDevnet({ genesisPath: GENESIS, stateDir });
   const alice = net.keys.users.Alice;
-  await signAndWait(net.api, txOf(net.api, 'storageHandler', 'mintTerritory')(1, 'kept', 30), alice);
+  await signAndWait(
+    net.api,
+    txOf(net.api, 'storageHandler', 'mintTerritory')(1, 'kept', 30),
+    alice,
+  );
   await net.stop();
   net = undefined;
 
   net = await startDevnet({ genesisPath: GENESIS, stateDir });
-  const terr = await readJson<{ state: string }>(net.api, 'storageHandler', 'territory', alice.address, 'kept');
+  const terr = await readJson<{ state: string }>(
+    net.api,
+    'storageHandler',
+    'territory',
+    alice.address,
+    'kept',
+  );
   expect(terr?.state).toBe('Active');
   // Signed transactions work on the restored chain (block hashes realigned).
-  await signAndWait(net.api, txOf(net.api, 'storageHandler', 'expandingTerritory')('kept', 1), alice);
-  const grown = await readJson<{ totalSpace: string | number }>(net.api, 'storageHandler', 'territory', alice.address, 'kept');
+  await signAndWait(
+    net.api,
+    txOf(net.api, 'storageHandler', 'expandingTerritory')('kept', 1),
+    alice,
+  );
+  const grown = await readJson<{ totalSpace: string | number }>(
+    net.api,
+    'storageHandler',
+    'territory',
+    alice.address,
+    'kept',
+  );
   expect(Number(grown?.totalSpace)).toBe(2 * 1024 ** 3);
   // The gateway's on-chain registration follows it to its new port.
-  const oss = (await queryOf(net.api, 'oss', 'oss')(net.keys.gateway.address)).toHuman() as { domain: string };
+  const oss = (await queryOf(net.api, 'oss', 'oss')(net.keys.gateway.address)).toHuman() as {
+    domain: string;
+  };
   expect(oss.domain).toBe(net.gatewayUrl);
 });

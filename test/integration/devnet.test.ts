@@ -12,7 +12,13 @@ import { signAndWait } from '../../src/cess/chain/tx.js';
 import { setStorage } from '../../src/devnet/chain/dev-storage.js';
 import { encodeStorageValue, readJson, storageKey } from '../../src/devnet/chain/storage-codec.js';
 import { startTestDevnet, eventually, type TestDevnet } from '../support/devnet.js';
-import { bytes, deossHeaders, fileForm, gentokenForm, rawRequest } from '../unit/gateway-helpers.js';
+import {
+  bytes,
+  deossHeaders,
+  fileForm,
+  gentokenForm,
+  rawRequest,
+} from '../unit/gateway-helpers.js';
 
 const SEG = 32 * 1024 * 1024;
 const MiB = 1024 * 1024;
@@ -60,13 +66,21 @@ let dave: KeyringPair; // territory 'small' with 10 MiB left
 let eve: KeyringPair; // territory 'cold', Frozen
 
 async function token(pair: KeyringPair): Promise<string> {
-  const r = await fetch(`${net.gatewayUrl}/gateway/gentoken`, { method: 'POST', body: gentokenForm(pair) });
+  const r = await fetch(`${net.gatewayUrl}/gateway/gentoken`, {
+    method: 'POST',
+    body: gentokenForm(pair),
+  });
   const body = (await r.json()) as Envelope<string>;
   expect(body.code, body.msg).toBe(200);
   return body.data;
 }
 
-async function cd2nUpload(pair: KeyringPair, data: Uint8Array, name: string, territory: string): Promise<{ status: number; body: Envelope }> {
+async function cd2nUpload(
+  pair: KeyringPair,
+  data: Uint8Array,
+  name: string,
+  territory: string,
+): Promise<{ status: number; body: Envelope }> {
   const r = await fetch(`${net.gatewayUrl}/gateway/upload/file`, {
     method: 'POST',
     headers: { token: `Bearer ${await token(pair)}` },
@@ -75,7 +89,12 @@ async function cd2nUpload(pair: KeyringPair, data: Uint8Array, name: string, ter
   return { status: r.status, body: (await r.json()) as Envelope };
 }
 
-async function deossPut(pair: KeyringPair, data: Uint8Array, name: string, territory: string): Promise<Envelope> {
+async function deossPut(
+  pair: KeyringPair,
+  data: Uint8Array,
+  name: string,
+  territory: string,
+): Promise<Envelope> {
   const r = await fetch(`${net.gatewayUrl}/file`, {
     method: 'PUT',
     headers: { ...deossHeaders(pair), Territory: territory },
@@ -86,16 +105,24 @@ async function deossPut(pair: KeyringPair, data: Uint8Array, name: string, terri
 }
 
 async function territoryOf(owner: string, name: string) {
-  return readJson<{ usedSpace: string | number; lockedSpace: string | number; remainingSpace: string | number; state: string }>(
-    net.api, 'storageHandler', 'territory', owner, name);
+  return readJson<{
+    usedSpace: string | number;
+    lockedSpace: string | number;
+    remainingSpace: string | number;
+    state: string;
+  }>(net.api, 'storageHandler', 'territory', owner, name);
 }
 
 async function heldBy(owner: string): Promise<string[]> {
-  const list = (await queryOf(net.api, 'fileBank', 'userHoldFileList')(owner)).toHuman() as { fileHash: string }[];
+  const list = (await queryOf(net.api, 'fileBank', 'userHoldFileList')(owner)).toHuman() as {
+    fileHash: string;
+  }[];
   return list.map((f) => f.fileHash);
 }
 
-async function fileOnChain(fid: string): Promise<{ owner: { user: string }[]; stat: string } | null> {
+async function fileOnChain(
+  fid: string,
+): Promise<{ owner: { user: string }[]; stat: string } | null> {
   return readJson(net.api, 'fileBank', 'file', fid);
 }
 
@@ -103,8 +130,10 @@ beforeAll(async () => {
   net = await startTestDevnet();
   ({ Alice: alice, Bob: bob, Charlie: charlie, Dave: dave, Eve: eve } = net.keys.users);
   const { api } = net;
-  const mint = (p: KeyringPair, name: string) => signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(1, name, 30), p);
-  const authorize = (p: KeyringPair) => signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), p);
+  const mint = (p: KeyringPair, name: string) =>
+    signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(1, name, 30), p);
+  const authorize = (p: KeyringPair) =>
+    signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), p);
   // Different signers in parallel; each signer's own transactions are queued by signAndWait.
   await Promise.all([
     mint(alice, 'home').then(() => authorize(alice)),
@@ -116,10 +145,18 @@ beforeAll(async () => {
   const small = await territoryOf(dave.address, 'small');
   const cold = await territoryOf(eve.address, 'cold');
   await setStorage(net.rpc, [
-    [storageKey(api, 'storageHandler', 'territory', dave.address, 'small'),
-      encodeStorageValue(api, 'storageHandler', 'territory', { ...small, usedSpace: 1024 * MiB - 10 * MiB, remainingSpace: 10 * MiB })],
-    [storageKey(api, 'storageHandler', 'territory', eve.address, 'cold'),
-      encodeStorageValue(api, 'storageHandler', 'territory', { ...cold, state: 'Frozen' })],
+    [
+      storageKey(api, 'storageHandler', 'territory', dave.address, 'small'),
+      encodeStorageValue(api, 'storageHandler', 'territory', {
+        ...small,
+        usedSpace: 1024 * MiB - 10 * MiB,
+        remainingSpace: 10 * MiB,
+      }),
+    ],
+    [
+      storageKey(api, 'storageHandler', 'territory', eve.address, 'cold'),
+      encodeStorageValue(api, 'storageHandler', 'territory', { ...cold, state: 'Frozen' }),
+    ],
   ]);
 });
 
@@ -131,9 +168,13 @@ describe('local CESS network', () => {
   it('runs the real CESS runtime and registers the gateway on chain', async () => {
     expect(net.api.runtimeVersion.specName.toString()).toBe('cess-node');
     expect(net.ss58Format).toBe(11330);
-    const oss = (await queryOf(net.api, 'oss', 'oss')(net.keys.gateway.address)).toHuman() as { domain: string };
+    const oss = (await queryOf(net.api, 'oss', 'oss')(net.keys.gateway.address)).toHuman() as {
+      domain: string;
+    };
     expect(oss.domain).toBe(net.gateway.url);
-    const auth = (await queryOf(net.api, 'oss', 'authorityList')(alice.address)).toJSON() as string[];
+    const auth = (
+      await queryOf(net.api, 'oss', 'authorityList')(alice.address)
+    ).toJSON() as string[];
     expect(auth).toContain(net.keys.gateway.address);
   });
 
@@ -150,15 +191,23 @@ describe('local CESS network', () => {
 
     // The real CD²N gateway answers "bytes=S-E" (E > S) with its own RangeResponse, whose end
     // is exclusive (docs/gateway-protocols.md); ours does the same.
-    const ranged = await rawRequest(`${net.gatewayUrl}/gateway/download/${fid}`, { headers: { Range: 'bytes=1000-2000' } });
+    const ranged = await rawRequest(`${net.gatewayUrl}/gateway/download/${fid}`, {
+      headers: { Range: 'bytes=1000-2000' },
+    });
     expect(ranged.status).toBe(206);
     expect(ranged.headers['content-range']).toBe(`bytes 1000-2000/${data.length}`);
     expect(Buffer.compare(ranged.body, Buffer.from(data.subarray(1000, 2000)))).toBe(0);
-    const tail = await rawRequest(`${net.gatewayUrl}/gateway/download/${fid}`, { headers: { Range: `bytes=${data.length - 10}-` } });
+    const tail = await rawRequest(`${net.gatewayUrl}/gateway/download/${fid}`, {
+      headers: { Range: `bytes=${data.length - 10}-` },
+    });
     expect(tail.status).toBe(206);
     expect(Buffer.compare(tail.body, Buffer.from(data.subarray(data.length - 10)))).toBe(0);
 
-    const stored = await eventually(async () => (await fileOnChain(fid)) ?? undefined, 15_000, 'File entry');
+    const stored = await eventually(
+      async () => (await fileOnChain(fid)) ?? undefined,
+      15_000,
+      'File entry',
+    );
     expect(stored.stat).toBe('Active');
     expect(stored.owner.map((o) => o.user)).toEqual([alice.address]);
     expect(await heldBy(alice.address)).toContain(fid);
@@ -175,12 +224,17 @@ describe('local CESS network', () => {
     expect(Buffer.compare(down.body, Buffer.from(data))).toBe(0);
 
     await eventually(async () => (await fileOnChain(fid)) ?? undefined, 15_000, 'File entry');
-    const meta = (await (await fetch(`${net.gatewayUrl}/file/metadata/${fid}`)).json()) as Envelope<{ fid: string; size: number; owner: unknown }>;
+    const meta = (await (
+      await fetch(`${net.gatewayUrl}/file/metadata/${fid}`)
+    ).json()) as Envelope<{ fid: string; size: number; owner: unknown }>;
     expect(meta.code).toBe(200);
     expect(meta.data.fid).toBe(fid);
     expect(Number(meta.data.size)).toBe(data.length);
 
-    const del = await fetch(`${net.gatewayUrl}/file/${fid}`, { method: 'DELETE', headers: deossHeaders(alice) });
+    const del = await fetch(`${net.gatewayUrl}/file/${fid}`, {
+      method: 'DELETE',
+      headers: deossHeaders(alice),
+    });
     const delBody = (await del.json()) as Envelope;
     expect(delBody.code, delBody.msg).toBe(200);
     expect(await fileOnChain(fid)).toBeNull();
@@ -216,7 +270,11 @@ describe('local CESS network', () => {
       const up = await cd2nUpload(alice, bytes(999, 14), 'later.bin', 'home');
       const fid = up.body.data as string;
       expect(await readJson(net.api, 'fileBank', 'dealMap', fid)).not.toBeNull();
-      await eventually(async () => (await fileOnChain(fid)) ?? undefined, 15_000, 'miners to report');
+      await eventually(
+        async () => (await fileOnChain(fid)) ?? undefined,
+        15_000,
+        'miners to report',
+      );
       expect(await readJson(net.api, 'fileBank', 'dealMap', fid)).toBeNull();
     } finally {
       net.backend.setMinerDelay(0);
@@ -227,7 +285,10 @@ describe('local CESS network', () => {
     const data = bytes(1000, 15);
     it('gateway not authorized', async () => {
       const cd2n = await cd2nUpload(bob, data, 'x.bin', 'home');
-      expect(cd2n.body).toMatchObject({ code: 10111, msg: 'The user has not authorized the gateway' });
+      expect(cd2n.body).toMatchObject({
+        code: 10111,
+        msg: 'The user has not authorized the gateway',
+      });
       const deoss = await deossPut(bob, data, 'x.bin', 'home');
       expect(deoss.code).toBe(403);
       expect(deoss.msg).toContain(net.keys.gateway.address);
@@ -241,7 +302,10 @@ describe('local CESS network', () => {
     });
     it('not enough space (96 MiB per segment)', async () => {
       const cd2n = await cd2nUpload(dave, data, 'x.bin', 'small');
-      expect(cd2n.body).toMatchObject({ code: 10113, msg: 'Insufficient territory space or not activated' });
+      expect(cd2n.body).toMatchObject({
+        code: 10113,
+        msg: 'Insufficient territory space or not activated',
+      });
       const deoss = await deossPut(dave, data, 'x.bin', 'small');
       expect(deoss.code).toBe(400);
       expect(deoss.msg).toBe(`remaining space in the territory is less than ${96 * MiB}`);
@@ -255,13 +319,21 @@ describe('local CESS network', () => {
     it('bad signature and expired message', async () => {
       const form = gentokenForm(alice);
       form.set('sign', `0x${'00'.repeat(64)}`);
-      const bad = (await (await fetch(`${net.gatewayUrl}/gateway/gentoken`, { method: 'POST', body: form })).json()) as Envelope;
+      const bad = (await (
+        await fetch(`${net.gatewayUrl}/gateway/gentoken`, { method: 'POST', body: form })
+      ).json()) as Envelope;
       expect(bad.code).toBe(400);
       const stale = gentokenForm(alice, String(Math.floor(Date.now() / 1000) - 3600));
-      const old = (await (await fetch(`${net.gatewayUrl}/gateway/gentoken`, { method: 'POST', body: stale })).json()) as Envelope;
+      const old = (await (
+        await fetch(`${net.gatewayUrl}/gateway/gentoken`, { method: 'POST', body: stale })
+      ).json()) as Envelope;
       expect(old).toMatchObject({ code: 400, data: 'invalid timestamp' });
       const expired = deossHeaders(alice, { message: String(Math.floor(Date.now() / 1000) - 1) });
-      const r = await fetch(`${net.gatewayUrl}/file`, { method: 'PUT', headers: { ...expired, Territory: 'home' }, body: fileForm(data, 'x.bin') });
+      const r = await fetch(`${net.gatewayUrl}/file`, {
+        method: 'PUT',
+        headers: { ...expired, Territory: 'home' },
+        body: fileForm(data, 'x.bin'),
+      });
       expect(await r.json()).toMatchObject({ code: 403, msg: 'no permission' });
     });
   });
@@ -273,7 +345,11 @@ describe('local CESS network', () => {
     const put = (start: number, end: number) =>
       rawRequest(`${net.gatewayUrl}/resume/${name}`, {
         method: 'PUT',
-        headers: { ...deossHeaders(alice), Territory: 'home', 'Content-Range': `bytes ${start}-${end}/${data.length}` },
+        headers: {
+          ...deossHeaders(alice),
+          Territory: 'home',
+          'Content-Range': `bytes ${start}-${end}/${data.length}`,
+        },
         body: data.subarray(start, end + 1),
       });
     expect((await put(0, chunk - 1)).status).toBe(308);
@@ -317,17 +393,26 @@ describe('local CESS network', () => {
       const r = await fetch(`${net.gatewayUrl}/__devnet/faults`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ action: 'failNext', count: 1, status: 502, path: '/file/metadata/' }),
+        body: JSON.stringify({
+          action: 'failNext',
+          count: 1,
+          status: 502,
+          path: '/file/metadata/',
+        }),
       });
       expect(r.status).toBe(200);
-      expect((await rawRequest(`${net.gatewayUrl}/file/metadata/${'0'.repeat(64)}`)).status).toBe(502);
+      expect((await rawRequest(`${net.gatewayUrl}/file/metadata/${'0'.repeat(64)}`)).status).toBe(
+        502,
+      );
     });
   });
 
   it('nothing listens beyond 127.0.0.1', () => {
     const pids = new Set([process.pid, net.chainPid]);
     const lines = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' }).split('\n');
-    const ours = lines.filter((l) => [...l.matchAll(/pid=(\d+)/g)].some((m) => pids.has(Number(m[1]))));
+    const ours = lines.filter((l) =>
+      [...l.matchAll(/pid=(\d+)/g)].some((m) => pids.has(Number(m[1]))),
+    );
     expect(ours.length).toBeGreaterThanOrEqual(2); // the chain RPC and the gateway at least
     for (const line of ours) {
       const local = line.trim().split(/\s+/)[3] ?? '';

@@ -41,7 +41,11 @@ beforeAll(async () => {
   const api = net.api;
   await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(1, TERRITORY, 30), alice);
   await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), alice);
-  const common = { baseUrl: net.gatewayUrl, signer: keyringSigner(alice), retry: { baseDelayMs: 50 } };
+  const common = {
+    baseUrl: net.gatewayUrl,
+    signer: keyringSigner(alice),
+    retry: { baseDelayMs: 50 },
+  };
   cd2n = new Cd2nClient(common);
   deoss = new DeossClient(common);
 });
@@ -59,7 +63,11 @@ describe('gateway clients on the local CESS network', () => {
     expect((await readAll((s) => cd2n.download(r1.fid, s))).equals(one)).toBe(true);
 
     const two = randomBytes(2_500_000);
-    const r2 = await cd2n.uploadBatch(two, { territory: TERRITORY, fileName: 'cd2n-batch.bin', chunkSize: 1024 * 1024 });
+    const r2 = await cd2n.uploadBatch(two, {
+      territory: TERRITORY,
+      fileName: 'cd2n-batch.bin',
+      chunkSize: 1024 * 1024,
+    });
     expect(r2).toMatchObject({ verified: true, sessions: 1 });
     expect((await readAll((s) => cd2n.download(r2.fid, s))).equals(two)).toBe(true);
     const info = await net.backend.fileInfo(r2.fid);
@@ -72,7 +80,11 @@ describe('gateway clients on the local CESS network', () => {
     expect((await readAll((s) => deoss.download(r1.fid, s))).equals(one)).toBe(true);
 
     const two = randomBytes(2_000_000);
-    const r2 = await deoss.resumeUpload(two, { territory: TERRITORY, fileName: 'deoss-resume.bin', chunkSize: 700_000 });
+    const r2 = await deoss.resumeUpload(two, {
+      territory: TERRITORY,
+      fileName: 'deoss-resume.bin',
+      chunkSize: 700_000,
+    });
     expect(r2.fileName).toBe('deoss-resume.bin');
     expect((await readAll((s) => deoss.download(r2.fid, s))).equals(two)).toBe(true);
     const md = await deoss.metadata(r2.fid);

@@ -14,7 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncFolderOnce } from '../../src/sync/engine/folder-sync.js';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
 import type { ChildConfig, ChildResult } from '../support/sync-child.js';
-import { fundSyncAccount, listing, makeSyncDevice, type SyncAccount, type SyncDevice } from '../support/sync-device.js';
+import {
+  fundSyncAccount,
+  listing,
+  makeSyncDevice,
+  type SyncAccount,
+  type SyncDevice,
+} from '../support/sync-device.js';
 
 const FOLDER = 'f00000000000000000000000000c4a54';
 const CHILD = path.resolve(import.meta.dirname, '../support/sync-child.ts');
@@ -25,7 +31,10 @@ let net: TestDevnet;
 let work: string;
 let acct: SyncAccount;
 
-const paths = (name: string) => ({ root: path.join(work, name, 'Sync'), manifestPath: path.join(work, name, 'manifest.sqlite') });
+const paths = (name: string) => ({
+  root: path.join(work, name, 'Sync'),
+  manifestPath: path.join(work, name, 'manifest.sqlite'),
+});
 
 /** The device in this process (the child must not be running on the same manifest). */
 function device(name: string): Promise<SyncDevice> {
@@ -43,7 +52,12 @@ async function passIn(name: string) {
 
 interface Child {
   pid: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; result?: ChildResult; stderr: string }>;
+  exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    result?: ChildResult;
+    stderr: string;
+  }>;
   kill(): void;
 }
 
@@ -57,12 +71,19 @@ function passInChild(name: string): Child {
     deviceName: name,
     ...paths(name),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(cfg)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; result?: ChildResult; stderr: string }>((resolve) => {
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    result?: ChildResult;
+    stderr: string;
+  }>((resolve) => {
     child.on('exit', (code, signal) => {
       const line = out.trim().split('\n').pop();
       let result: ChildResult | undefined;
@@ -122,7 +143,16 @@ describe('a pass killed with SIGKILL', () => {
     // Every upload waits 5 s at the gateway: the kill lands while the first pack is in flight.
     net.gateway.faults.delay({ ms: 5_000, path: '/gateway/upload' });
     const child = passInChild('laptop');
-    await eventually(async () => (net.gateway.faults.fired.some((f) => f.kind === 'delay' && f.path.startsWith('/gateway/upload')) ? true : undefined), 60_000, 'an upload in flight');
+    await eventually(
+      async () =>
+        net.gateway.faults.fired.some(
+          (f) => f.kind === 'delay' && f.path.startsWith('/gateway/upload'),
+        )
+          ? true
+          : undefined,
+      60_000,
+      'an upload in flight',
+    );
     child.kill();
     const ended = await child.exited;
     expect(ended.signal).toBe('SIGKILL');
@@ -139,7 +169,12 @@ describe('a pass killed with SIGKILL', () => {
     try {
       await d.repo.refresh();
       const remote = await d.repo.loadFolder(FOLDER);
-      expect([...remote.tree.values()].filter((n) => n.name !== '').map((n) => n.name).sort()).toEqual(['big.bin', 'note.txt']);
+      expect(
+        [...remote.tree.values()]
+          .filter((n) => n.name !== '')
+          .map((n) => n.name)
+          .sort(),
+      ).toEqual(['big.bin', 'note.txt']);
     } finally {
       await d.close();
     }
@@ -158,7 +193,13 @@ describe('a pass killed with SIGKILL', () => {
     net.gateway.faults.delay({ ms: 300, path: '/gateway/download' });
     const child = passInChild('desktop');
     await eventually(
-      async () => (tmpFiles(b.root).some((f) => f.startsWith('dl-') && statSync(path.join(b.root, '.cess-sync', 'tmp', f)).size > 0) ? true : undefined),
+      async () =>
+        tmpFiles(b.root).some(
+          (f) =>
+            f.startsWith('dl-') && statSync(path.join(b.root, '.cess-sync', 'tmp', f)).size > 0,
+        )
+          ? true
+          : undefined,
       60_000,
       'a partial download',
     );
@@ -184,7 +225,9 @@ describe('a huge file', () => {
     expect(up.result, up.stderr).toMatchObject({ ok: true, uploaded: 1 });
     const down = await passInChild('desktop').exited;
     expect(down.result, down.stderr).toMatchObject({ ok: true, downloaded: 1 });
-    expect(await sha256(path.join(b.root, 'huge.bin'))).toBe(await sha256(path.join(a.root, 'huge.bin')));
+    expect(await sha256(path.join(b.root, 'huge.bin'))).toBe(
+      await sha256(path.join(a.root, 'huge.bin')),
+    );
     console.log(
       `[sync-crash] ${HUGE_MIB} MiB file: upload pass ${up.result?.ms} ms, peak RSS ${up.result?.maxRssMiB} MiB; ` +
         `download pass ${down.result?.ms} ms, peak RSS ${down.result?.maxRssMiB} MiB`,

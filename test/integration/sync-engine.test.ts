@@ -41,7 +41,9 @@ async function node(name: string, watch: boolean): Promise<Node> {
   const root = path.join(work, name, 'Sync');
   await mkdir(root, { recursive: true });
   const manifest = Manifest.open(path.join(work, name, 'manifest.sqlite'));
-  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
+    mnemonic,
+  );
   const chain = await CessChain.connect({ endpoints: net.chainUrl });
   const store = new CessObjectStore({
     chain,
@@ -53,7 +55,11 @@ async function node(name: string, watch: boolean): Promise<Node> {
   const engine = new SyncEngine({
     manifest,
     keys,
-    account: { address: pair.address, publicKey: pair.publicKey, secretScalar: secretScalarFromKeyringPair(pair) },
+    account: {
+      address: pair.address,
+      publicKey: pair.publicKey,
+      secretScalar: secretScalarFromKeyringPair(pair),
+    },
     repo: new Repository(store, keys),
     store,
     deviceName: name,
@@ -72,9 +78,15 @@ beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-engine-'));
   mnemonic = mnemonicGenerate(24);
-  const acct = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(mnemonic);
+  const acct = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
+    mnemonic,
+  );
   const { api } = net;
-  await signAndWait(api, api.tx.balances.transferKeepAlive(acct.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
+  await signAndWait(
+    api,
+    api.tx.balances.transferKeepAlive(acct.address, 100_000n * 10n ** 18n),
+    net.keys.users.Alice,
+  );
   await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'home', 30), acct);
   await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), acct);
   laptop = await node('laptop', true);
@@ -106,14 +118,25 @@ describe('sync engine service', () => {
   it('a file saved on the laptop is uploaded by the watcher-driven pass and reaches the desktop', async () => {
     await writeFile(path.join(laptop.root, 'notes.txt'), 'saved while watched\n');
     await eventually(
-      async () => (laptop.engine.recentActivity(50).some((a) => a.kind === 'uploaded' && a.path === 'notes.txt') ? true : undefined),
+      async () =>
+        laptop.engine
+          .recentActivity(50)
+          .some((a) => a.kind === 'uploaded' && a.path === 'notes.txt')
+          ? true
+          : undefined,
       20_000,
       'the watcher to trigger an upload',
     );
     await desktop.engine.syncNow();
-    expect(await readFile(path.join(desktop.root, 'notes.txt'), 'utf8')).toBe('saved while watched\n');
-    expect(desktop.events.some((e) => e.type === 'activity' && e.activity.kind === 'downloaded')).toBe(true);
-    expect(laptop.events.some((e) => e.type === 'status' && e.status.state === 'syncing')).toBe(true);
+    expect(await readFile(path.join(desktop.root, 'notes.txt'), 'utf8')).toBe(
+      'saved while watched\n',
+    );
+    expect(
+      desktop.events.some((e) => e.type === 'activity' && e.activity.kind === 'downloaded'),
+    ).toBe(true);
+    expect(laptop.events.some((e) => e.type === 'status' && e.status.state === 'syncing')).toBe(
+      true,
+    );
   });
 
   it('a paused folder does not sync until resumed', async () => {
@@ -131,7 +154,8 @@ describe('sync engine service', () => {
   it('a mass delete above the cap is held until the user confirms it', async () => {
     await desktop.engine.setSettings({ ...desktop.engine.getSettings(), maxDeletesPerPass: 3 });
     await laptop.engine.pause();
-    for (let i = 0; i < 6; i++) await writeFile(path.join(laptop.root, `bulk-${i}.txt`), `file ${i}`);
+    for (let i = 0; i < 6; i++)
+      await writeFile(path.join(laptop.root, `bulk-${i}.txt`), `file ${i}`);
     await laptop.engine.resume();
     await laptop.engine.syncNow();
     await desktop.engine.syncNow();
@@ -157,6 +181,8 @@ describe('sync engine service', () => {
 
   it('settings persist in the manifest', async () => {
     expect(desktop.engine.getSettings().maxDeletesPerPass).toBe(3);
-    expect(desktop.manifest.getState<{ maxDeletesPerPass: number }>('settings')?.maxDeletesPerPass).toBe(3);
+    expect(
+      desktop.manifest.getState<{ maxDeletesPerPass: number }>('settings')?.maxDeletesPerPass,
+    ).toBe(3);
   });
 });

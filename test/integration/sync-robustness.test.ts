@@ -27,7 +27,13 @@ import {
 } from '../../src/sync/format/index.js';
 import { toHex } from '../../src/sync/format/bytes.js';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
-import { fundSyncAccount, listing, makeSyncDevice, type SyncAccount, type SyncDevice } from '../support/sync-device.js';
+import {
+  fundSyncAccount,
+  listing,
+  makeSyncDevice,
+  type SyncAccount,
+  type SyncDevice,
+} from '../support/sync-device.js';
 
 const F_MAIN = 'f00000000000000000000000000000b1';
 const F_HOSTILE = 'f00000000000000000000000000000b2';
@@ -41,7 +47,11 @@ let b: SyncDevice;
 const opened: SyncDevice[] = [];
 const fastRetry = { attempts: 4, baseDelayMs: 50, maxDelayMs: 400 };
 
-async function device(name: string, folderId: string, extra: { root?: string; chainUrl?: string; reconnectMs?: number } = {}): Promise<SyncDevice> {
+async function device(
+  name: string,
+  folderId: string,
+  extra: { root?: string; chainUrl?: string; reconnectMs?: number } = {},
+): Promise<SyncDevice> {
   const d = await makeSyncDevice(
     { ...tnet, ...(extra.chainUrl ? { chainUrl: extra.chainUrl } : {}) },
     acct.mnemonic,
@@ -84,7 +94,10 @@ function fingerprint(dir: string): Record<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else out[r] = createHash('sha256').update(readFileSync(path.join(d, e.name))).digest('hex');
+      else
+        out[r] = createHash('sha256')
+          .update(readFileSync(path.join(d, e.name)))
+          .digest('hex');
     }
   };
   walk(dir, '');
@@ -126,7 +139,10 @@ describe('gateway faults during a pass', () => {
     tnet.gateway.faults.cutNext({ afterBytes: 64 * 1024, path: '/gateway/download' });
     expect((await passOrRetry(b, errors)).downloaded).toBe(1);
     expect(listing(b.root)).toEqual(listing(a.root));
-    expect(tnet.gateway.faults.fired.map((f) => f.kind).sort()).toEqual(['cut-request', 'cut-response']);
+    expect(tnet.gateway.faults.fired.map((f) => f.kind).sort()).toEqual([
+      'cut-request',
+      'cut-response',
+    ]);
     if (errors.length) console.log(`[robustness] cut errors: ${errors.join(' | ')}`);
     tnet.gateway.faults.clear();
   });
@@ -135,7 +151,10 @@ describe('gateway faults during a pass', () => {
     await writeFile(path.join(a.root, 'fault/three.txt'), 'three\n');
     await pass(a);
     tnet.gateway.faults.failNext({ count: 50, status: 503, path: '/gateway/download' });
-    const err = await pass(b).then(() => undefined, (e: unknown) => e);
+    const err = await pass(b).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/503|injected fault|unavailable/i);
     tnet.gateway.faults.clear();
@@ -193,22 +212,40 @@ describe('the chain goes away', () => {
   it('a pass while the chain is unreachable fails clearly; after reconnection it completes', async () => {
     const relay = new ChainRelay(new URL(tnet.chainUrl));
     await relay.start();
-    const c = await device('roaming', F_MAIN, { chainUrl: `ws://127.0.0.1:${relay.port}`, reconnectMs: 300 });
+    const c = await device('roaming', F_MAIN, {
+      chainUrl: `ws://127.0.0.1:${relay.port}`,
+      reconnectMs: 300,
+    });
     await pass(c);
     await writeFile(path.join(c.root, 'offline.txt'), 'written while the chain was away\n');
 
     await relay.cut();
-    await eventually(async () => (c.chain.state === 'disconnected' || c.chain.state === 'connecting' ? true : undefined), 10_000, 'the drop to be seen');
+    await eventually(
+      async () =>
+        c.chain.state === 'disconnected' || c.chain.state === 'connecting' ? true : undefined,
+      10_000,
+      'the drop to be seen',
+    );
     const timeout = new Promise<string>((r) => setTimeout(() => r('the pass hung'), 30_000));
-    const err = await Promise.race([pass(c).then(() => 'the pass succeeded', (e: unknown) => e), timeout]);
+    const err = await Promise.race([
+      pass(c).then(
+        () => 'the pass succeeded',
+        (e: unknown) => e,
+      ),
+      timeout,
+    ]);
     expect(err).toBeInstanceOf(CessError);
-    expect((err as Error).message).toMatch(/not connected to the CESS chain|lost the connection to the CESS chain/);
+    expect((err as Error).message).toMatch(
+      /not connected to the CESS chain|lost the connection to the CESS chain/,
+    );
 
     await relay.start();
     await c.chain.waitConnected(20_000);
     expect((await pass(c)).uploaded).toBe(1);
     await pass(a);
-    expect(readFileSync(path.join(a.root, 'offline.txt'), 'utf8')).toBe('written while the chain was away\n');
+    expect(readFileSync(path.join(a.root, 'offline.txt'), 'utf8')).toBe(
+      'written while the chain was away\n',
+    );
     await c.close();
     await relay.cut();
   });
@@ -249,10 +286,29 @@ describe('hostile snapshots', () => {
     const keys = evil.ctx.keys;
     const enc = encapsulate(evil.ctx.account.publicKey);
     const stored = await storeFileContent(keys, [Buffer.from('good content\n')], packer);
-    const fileNode = { blobId: await storeFileNode(keys, stored.node, enc.key, packer), capsule: capsuleToJsonValue(enc.capsule) };
+    const fileNode = {
+      blobId: await storeFileNode(keys, stored.node, enc.key, packer),
+      capsule: capsuleToJsonValue(enc.capsule),
+    };
     const id = (): string => randomBytes(16).toString('hex');
-    const file = (name: string): FileEntry => ({ kind: 'file', itemId: id(), name, mtimeMs: 1_700_000_000_000, mode: null, size: stored.node.size, contentId: stored.contentId, fileNode });
-    const dir = async (name: string, entries: TreeEntry[]): Promise<TreeEntry> => ({ kind: 'dir', itemId: id(), name, mtimeMs: 1_700_000_000_000, mode: null, subtree: await storeTree(keys, { version: 1, entries }, packer) });
+    const file = (name: string): FileEntry => ({
+      kind: 'file',
+      itemId: id(),
+      name,
+      mtimeMs: 1_700_000_000_000,
+      mode: null,
+      size: stored.node.size,
+      contentId: stored.contentId,
+      fileNode,
+    });
+    const dir = async (name: string, entries: TreeEntry[]): Promise<TreeEntry> => ({
+      kind: 'dir',
+      itemId: id(),
+      name,
+      mtimeMs: 1_700_000_000_000,
+      mode: null,
+      subtree: await storeTree(keys, { version: 1, entries }, packer),
+    });
     const long = 'L'.repeat(300);
     const rootEntries: TreeEntry[] = [
       file('good.txt'),
@@ -267,7 +323,19 @@ describe('hostile snapshots', () => {
       await dir('.CESS-SYNC', [file('y')]),
     ];
     const tree = await storeTree(keys, { version: 1, entries: rootEntries }, packer);
-    await storeSnapshot(keys, { version: 1, folderId: F_HOSTILE, deviceId: evil.manifest.deviceId(), seq: 10, parents: [], timeMs: Date.now(), tree }, packer);
+    await storeSnapshot(
+      keys,
+      {
+        version: 1,
+        folderId: F_HOSTILE,
+        deviceId: evil.manifest.deviceId(),
+        seq: 10,
+        parents: [],
+        timeMs: Date.now(),
+        tree,
+      },
+      packer,
+    );
     await packer.flush();
     expect(fids.length).toBe(1);
 
@@ -275,15 +343,25 @@ describe('hostile snapshots', () => {
     const res = await pass(victim);
     const after = fingerprint(box);
     // Only the root's own contents changed.
-    const outside = (fp: Record<string, string>) => Object.fromEntries(Object.entries(fp).filter(([k]) => !k.startsWith('inner/Sync/')));
+    const outside = (fp: Record<string, string>) =>
+      Object.fromEntries(Object.entries(fp).filter(([k]) => !k.startsWith('inner/Sync/')));
     expect(outside(after)).toEqual(outside(before));
     expect(existsSync('/etc/x')).toBe(false);
-    expect(Object.keys(listing(victim.root)).sort()).toEqual(['CON', 'Name.txt', 'good.txt', 'gooddir/', 'gooddir/inner.txt', 'name.txt']);
+    expect(Object.keys(listing(victim.root)).sort()).toEqual([
+      'CON',
+      'Name.txt',
+      'good.txt',
+      'gooddir/',
+      'gooddir/inner.txt',
+      'name.txt',
+    ]);
     expect(readFileSync(path.join(victim.root, 'good.txt'), 'utf8')).toBe('good content\n');
     // The metadata dir got nothing from the snapshot.
     expect(existsSync(path.join(victim.root, '.cess-sync', 'manifest.sqlite'))).toBe(false);
     expect(existsSync(path.join(victim.root, '.cess-sync', 'tmp', 'x'))).toBe(false);
-    expect(readdirSync(victim.root).some((n) => n.toLowerCase() === '.cess-sync' && n !== '.cess-sync')).toBe(false);
+    expect(
+      readdirSync(victim.root).some((n) => n.toLowerCase() === '.cess-sync' && n !== '.cess-sync'),
+    ).toBe(false);
     const byPath = Object.fromEntries(res.remoteProblems.map((p) => [p.path, p.code]));
     expect(byPath).toEqual({
       'C:\\x': 'DRIVE_LETTER',
@@ -319,17 +397,41 @@ describe('hostile snapshots', () => {
     const keys = evil.ctx.keys;
     const enc = encapsulate(evil.ctx.account.publicKey);
     const stored = await storeFileContent(keys, [Buffer.from('payload\n')], packer);
-    const fileNode = { blobId: await storeFileNode(keys, stored.node, enc.key, packer), capsule: capsuleToJsonValue(enc.capsule) };
+    const fileNode = {
+      blobId: await storeFileNode(keys, stored.node, enc.key, packer),
+      capsule: capsuleToJsonValue(enc.capsule),
+    };
     const folders: string[] = [];
     for (const [i, [, names]] of cases.entries()) {
       // Hand-made canonical-looking JSON: the encoder would refuse these names.
-      const entries = names.map((name) => ({ itemId: randomBytes(16).toString('hex'), name, kind: 'file', mtimeMs: 0, mode: null, size: stored.node.size, contentId: stored.contentId, fileNode }));
+      const entries = names.map((name) => ({
+        itemId: randomBytes(16).toString('hex'),
+        name,
+        kind: 'file',
+        mtimeMs: 0,
+        mode: null,
+        size: stored.node.size,
+        contentId: stored.contentId,
+        fileNode,
+      }));
       const plaintext = new TextEncoder().encode(JSON.stringify({ version: 1, entries }));
       const idBytes = blobIdBytes(keys, 'tree', plaintext);
       await packer.add('tree', toHex(idBytes), keys.metadata, plaintext, idBytes);
       const folderId = `f0000000000000000000000000000e${i.toString(16).padStart(2, '0')}`;
       folders.push(folderId);
-      await storeSnapshot(keys, { version: 1, folderId, deviceId: evil.manifest.deviceId(), seq: 5, parents: [], timeMs: Date.now(), tree: toHex(idBytes) }, packer);
+      await storeSnapshot(
+        keys,
+        {
+          version: 1,
+          folderId,
+          deviceId: evil.manifest.deviceId(),
+          seq: 5,
+          parents: [],
+          timeMs: Date.now(),
+          tree: toHex(idBytes),
+        },
+        packer,
+      );
     }
     await packer.flush();
 
@@ -337,9 +439,14 @@ describe('hostile snapshots', () => {
     for (const [i, folderId] of folders.entries()) {
       const d = await device(`refuse-${i}`, folderId, { root: path.join(root, String(i)) });
       const before = fingerprint(path.join(work, 'refuse-box'));
-      const err = await pass(d).then(() => undefined, (e: unknown) => e);
+      const err = await pass(d).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, cases[i]![0]).toBeInstanceOf(FormatError);
-      expect((err as Error).message).toMatch(new RegExp(`folder ${folderId}: snapshot [0-9a-f]+ has a bad tree at "/"`));
+      expect((err as Error).message).toMatch(
+        new RegExp(`folder ${folderId}: snapshot [0-9a-f]+ has a bad tree at "/"`),
+      );
       expect((err as Error).message).toMatch(/invalid name|duplicate|canonical|NFC/);
       expect(fingerprint(path.join(work, 'refuse-box'))).toEqual(before);
       expect(Object.keys(listing(d.root))).toEqual([]);
@@ -360,7 +467,10 @@ describe('hostile snapshots', () => {
     await fh.read(one, 0, 1, at);
     await fh.write(Buffer.from([one[0]! ^ 0x40]), 0, 1, at);
 
-    const err = await pass(b).then(() => undefined, (e: unknown) => e);
+    const err = await pass(b).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FormatError);
     expect((err as FormatError).code).toBe('AUTH_FAILED');
     expect(existsSync(path.join(b.root, 'tamper/data.bin'))).toBe(false);
@@ -385,13 +495,21 @@ describe('awkward but legal trees', () => {
 
     const up = await pass(a);
     expect(up.uploaded).toBe(6);
-    expect(up.scanProblems.filter((p) => p.code === 'CASE_CLASH').map((p) => p.path).sort()).toEqual(['edge/README.md', 'edge/Readme.md']);
+    expect(
+      up.scanProblems
+        .filter((p) => p.code === 'CASE_CLASH')
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['edge/README.md', 'edge/Readme.md']);
     const down = await pass(b);
     expect(down.downloaded).toBe(6);
-    const nfc = (l: Record<string, string>) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k.normalize('NFC'), v]));
+    const nfc = (l: Record<string, string>) =>
+      Object.fromEntries(Object.entries(l).map(([k, v]) => [k.normalize('NFC'), v]));
     expect(nfc(listing(b.root))).toEqual(nfc(listing(a.root)));
     expect(readFileSync(path.join(b.root, 'edge/empty.bin')).length).toBe(0);
-    expect(readFileSync(path.join(b.root, 'edge', deep, 'leaf.txt'), 'utf8')).toBe('at the bottom\n');
+    expect(readFileSync(path.join(b.root, 'edge', deep, 'leaf.txt'), 'utf8')).toBe(
+      'at the bottom\n',
+    );
     // Settled: nothing to do on either side (an NFD name does not loop as rename/re-upload).
     expect((await pass(a)).plan.ops).toEqual([]);
     expect((await pass(b)).plan.ops).toEqual([]);

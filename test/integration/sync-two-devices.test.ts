@@ -10,7 +10,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initFolderRoot, syncFolderOnce } from '../../src/sync/engine/folder-sync.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
-import { fundSyncAccount, listing, makeSyncDevice, type SyncAccount, type SyncDevice } from '../support/sync-device.js';
+import {
+  fundSyncAccount,
+  listing,
+  makeSyncDevice,
+  type SyncAccount,
+  type SyncDevice,
+} from '../support/sync-device.js';
 
 const FOLDER = 'f0000000000000000000000000000001';
 
@@ -55,7 +61,10 @@ describe('two devices, one account, one folder on CESS', () => {
     await writeFile(path.join(a.root, 'docs/report.md'), '# Report\n'.repeat(1000));
     await writeFile(path.join(a.root, 'docs/deep/er/empty.bin'), '');
     await writeFile(path.join(a.root, 'docs/Zürich ünïcödé.txt'), 'names are encrypted too');
-    await writeFile(path.join(a.root, 'big.bin'), createHash('sha512').update('seed').digest().toString('hex').repeat(40_000));
+    await writeFile(
+      path.join(a.root, 'big.bin'),
+      createHash('sha512').update('seed').digest().toString('hex').repeat(40_000),
+    );
 
     const up = await sync(a);
     expect(up.uploaded).toBe(5);
@@ -84,7 +93,10 @@ describe('two devices, one account, one folder on CESS', () => {
   it('edits, renames, moves and deletes propagate; a rename does not re-upload content', async () => {
     const [a, b] = devices as [Device, Device];
     await writeFile(path.join(b.root, 'hello.txt'), 'edited on the desktop\n');
-    await rename(path.join(b.root, 'docs/report.md'), path.join(b.root, 'docs/deep/report-final.md'));
+    await rename(
+      path.join(b.root, 'docs/report.md'),
+      path.join(b.root, 'docs/deep/report-final.md'),
+    );
     await rename(path.join(b.root, 'big.bin'), path.join(b.root, 'docs/big-moved.bin'));
     await unlink(path.join(b.root, 'docs/deep/er/empty.bin'));
     const res = await sync(b);

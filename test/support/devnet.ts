@@ -5,7 +5,8 @@ import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/n
 
 /** The CESS genesis for tests: CESS_GENESIS, else the planning repo's copy beside this checkout. */
 export const GENESIS =
-  process.env.CESS_GENESIS ?? path.resolve(import.meta.dirname, '../../../shared/cess/cess-testnet-spec-raw.json');
+  process.env.CESS_GENESIS ??
+  path.resolve(import.meta.dirname, '../../../shared/cess/cess-testnet-spec-raw.json');
 
 export interface TestDevnet extends Devnet {
   stateDir: string;
@@ -26,7 +27,11 @@ export async function startTestDevnet(opts: Partial<DevnetOptions> = {}): Promis
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

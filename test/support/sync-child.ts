@@ -58,7 +58,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    const out: ChildResult = { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    const out: ChildResult = {
+      ok: false,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     process.exit(1);
   },

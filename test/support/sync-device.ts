@@ -74,19 +74,28 @@ export async function fundSyncAccount(net: TestDevnet, gib = 20): Promise<SyncAc
   const mnemonic = mnemonicGenerate(24);
   const pair = pairOf(mnemonic, net.ss58Format);
   const { api } = net;
-  await signAndWait(api, api.tx.balances.transferKeepAlive(pair.address, 100_000n * 10n ** 18n), net.keys.users.Alice);
+  await signAndWait(
+    api,
+    api.tx.balances.transferKeepAlive(pair.address, 100_000n * 10n ** 18n),
+    net.keys.users.Alice,
+  );
   await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(gib, TERRITORY, 30), pair);
   await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
   return { mnemonic, pair };
 }
 
-export async function makeSyncDevice(addr: NetworkAddress, mnemonic: string, o: DeviceOptions): Promise<SyncDevice> {
+export async function makeSyncDevice(
+  addr: NetworkAddress,
+  mnemonic: string,
+  o: DeviceOptions,
+): Promise<SyncDevice> {
   await cryptoWaitReady();
   await mkdir(o.root, { recursive: true });
   await initFolderRoot(o.root);
   await mkdir(path.dirname(o.manifestPath), { recursive: true });
   const manifest = Manifest.open(o.manifestPath);
-  if (!manifest.listFolders().some((f) => f.id === o.folderId)) manifest.addFolder({ id: o.folderId, rootPath: o.root });
+  if (!manifest.listFolders().some((f) => f.id === o.folderId))
+    manifest.addFolder({ id: o.folderId, rootPath: o.root });
   const pair = pairOf(mnemonic, addr.ss58Format);
   const chain = await CessChain.connect({
     endpoints: addr.chainUrl,
@@ -137,7 +146,9 @@ export function listing(root: string): Record<string, string> {
         out[`${r}/`] = 'dir';
         walk(path.join(dir, e.name), r);
       } else {
-        out[r] = createHash('sha256').update(readFileSync(path.join(dir, e.name))).digest('hex');
+        out[r] = createHash('sha256')
+          .update(readFileSync(path.join(dir, e.name)))
+          .digest('hex');
       }
     }
   };

@@ -60,10 +60,14 @@ describe.skipIf(!(GIB > 0))('memory of a large upload', () => {
         });
       });
       bb.on('close', () => {
-        if (req.url === '/gateway/upload/file') return reply(200, cd2nFid(hasher!.finish().segments.map((s) => s.hash)));
+        if (req.url === '/gateway/upload/file')
+          return reply(200, cd2nFid(hasher!.finish().segments.map((s) => s.hash)));
         batch!.got += n;
         if (batch!.got < size) return reply(308, { fid: '', chunk_end: batch!.got });
-        reply(200, { fid: cd2nFid(batch!.hasher.finish().segments.map((s) => s.hash)), chunk_end: 0 });
+        reply(200, {
+          fid: cd2nFid(batch!.hasher.finish().segments.map((s) => s.hash)),
+          chunk_end: 0,
+        });
       });
       req.pipe(bb);
     });
@@ -77,7 +81,9 @@ describe.skipIf(!(GIB > 0))('memory of a large upload', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function measure(fn: () => Promise<unknown>): Promise<{ peakMiB: number; baseMiB: number; seconds: number }> {
+  async function measure(
+    fn: () => Promise<unknown>,
+  ): Promise<{ peakMiB: number; baseMiB: number; seconds: number }> {
     globalThis.gc?.();
     const base = process.memoryUsage().rss;
     let peak = base;
@@ -90,15 +96,25 @@ describe.skipIf(!(GIB > 0))('memory of a large upload', () => {
     } finally {
       clearInterval(t);
     }
-    return { baseMiB: Math.round(base / 2 ** 20), peakMiB: Math.round(peak / 2 ** 20), seconds: (Date.now() - t0) / 1000 };
+    return {
+      baseMiB: Math.round(base / 2 ** 20),
+      peakMiB: Math.round(peak / 2 ** 20),
+      seconds: (Date.now() - t0) / 1000,
+    };
   }
 
   it(`uploads ${GIB} GiB with bounded memory (single multipart and batch)`, async () => {
     const signer = keyringSigner(new Keyring({ type: 'sr25519' }).addFromUri('//Alice'));
     const client = new Cd2nClient({ baseUrl: url, signer });
-    const single = await measure(() => client.uploadFile(path, { territory: 't', fileName: 'big.bin', idleTimeoutMs: 120_000 }));
-    const batched = await measure(() => client.uploadBatch(path, { territory: 't', fileName: 'big.bin', idleTimeoutMs: 120_000 }));
-    console.log(`size ${GIB} GiB: single ${JSON.stringify(single)}; batch ${JSON.stringify(batched)}`);
+    const single = await measure(() =>
+      client.uploadFile(path, { territory: 't', fileName: 'big.bin', idleTimeoutMs: 120_000 }),
+    );
+    const batched = await measure(() =>
+      client.uploadBatch(path, { territory: 't', fileName: 'big.bin', idleTimeoutMs: 120_000 }),
+    );
+    console.log(
+      `size ${GIB} GiB: single ${JSON.stringify(single)}; batch ${JSON.stringify(batched)}`,
+    );
     expect(single.peakMiB - single.baseMiB).toBeLessThan(200);
     expect(batched.peakMiB - batched.baseMiB).toBeLessThan(200);
   }, 1_800_000);

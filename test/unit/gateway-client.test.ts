@@ -72,7 +72,13 @@ afterEach(() => {
 function clients(): void {
   events = [];
   const onEvent = (e: ClientEvent) => events.push(e);
-  const common = { baseUrl: h.gw.url, signer: keyringSigner(h.alice), retry: FAST_RETRY, idleTimeoutMs: 5000, onEvent };
+  const common = {
+    baseUrl: h.gw.url,
+    signer: keyringSigner(h.alice),
+    retry: FAST_RETRY,
+    idleTimeoutMs: 5000,
+    onEvent,
+  };
   cd2n = new Cd2nClient(common);
   deoss = new DeossClient(common);
 }
@@ -104,7 +110,10 @@ describe('CD²N client', () => {
     const data = randomBytes(1_500_000);
     const path = await tmpFile('one.bin', data);
     const progress: number[] = [];
-    const r = await cd2n.uploadFile(path, { territory: 'terr1', onProgress: (p) => progress.push(p.bytes) });
+    const r = await cd2n.uploadFile(path, {
+      territory: 'terr1',
+      onProgress: (p) => progress.push(p.bytes),
+    });
     expect(r).toMatchObject({ fid: fidsOf(data).cd2n, size: data.length, verified: true });
     expect(progress.at(-1)).toBe(data.length);
     const out = join(dir, 'one.out');
@@ -117,7 +126,10 @@ describe('CD²N client', () => {
   it('re-logs in on 403 (expired or revoked token)', async () => {
     clients();
     await cd2n.getToken();
-    (cd2n as unknown as { token: { jwt: string; expiresAt: number } }).token = { jwt: 'a.b.c', expiresAt: Date.now() + 3600_000 };
+    (cd2n as unknown as { token: { jwt: string; expiresAt: number } }).token = {
+      jwt: 'a.b.c',
+      expiresAt: Date.now() + 3600_000,
+    };
     const data = randomBytes(10_000);
     const r = await cd2n.uploadFile(data, { territory: 'terr1', fileName: 'relogin.bin' });
     expect(r.fid).toBe(fidsOf(data).cd2n);
@@ -141,7 +153,11 @@ describe('CD²N client', () => {
     // The 1st chunk's body is cut after 8 kB, while the client is still sending it (a chunk
     // larger than the loopback socket buffers): it cannot have landed, the client re-sends it.
     h.gw.faults.cutNext({ path: '/gateway/upload/batch/file', afterBytes: 8_000, count: 1 });
-    const r = await cd2n.uploadBatch(data, { territory: 'terr1', fileName: 'resume.bin', chunkSize: 4 * 1024 * 1024 });
+    const r = await cd2n.uploadBatch(data, {
+      territory: 'terr1',
+      fileName: 'resume.bin',
+      chunkSize: 4 * 1024 * 1024,
+    });
     expect(r.fid).toBe(fidsOf(data).cd2n);
     expect(r.sessions).toBe(1);
     expect(events.some((e) => e.type === 'resume')).toBe(true);
@@ -156,7 +172,11 @@ describe('CD²N client', () => {
     const data = randomBytes(50_000);
     // afterBytes larger than the body: the chunk lands, the reply is lost
     h.gw.faults.cutNext({ path: '/gateway/upload/batch/file', afterBytes: 10_000_000, count: 1 });
-    const r = await cd2n.uploadBatch(data, { territory: 'terr1', fileName: 'ambiguous.bin', chunkSize: 10_000 });
+    const r = await cd2n.uploadBatch(data, {
+      territory: 'terr1',
+      fileName: 'ambiguous.bin',
+      chunkSize: 10_000,
+    });
     expect(r.fid).toBe(fidsOf(data).cd2n);
     expect(r.sessions).toBe(2);
     expect(events.filter((e) => e.type === 'restart')).toHaveLength(1);
@@ -181,7 +201,11 @@ describe('CD²N client', () => {
     await cd2n.getToken();
     h.gw.faults.failNext({ path: '/gateway/upload/file', status: 503, count: 10 });
     const err = await cd2n
-      .uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'budget.bin', retry: { attempts: 3 } })
+      .uploadFile(randomBytes(1000), {
+        territory: 'terr1',
+        fileName: 'budget.bin',
+        retry: { attempts: 3 },
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayHttpError);
     expect((err as GatewayHttpError).status).toBe(503);
@@ -192,18 +216,28 @@ describe('CD²N client', () => {
     clients();
     await cd2n.getToken();
     h.gw.faults.failNext({ path: '/gateway/upload/file', status: 400, count: 5 });
-    const err = await cd2n.uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'x400.bin' }).catch((e: unknown) => e);
+    const err = await cd2n
+      .uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'x400.bin' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayHttpError);
     expect((err as GatewayHttpError).retryable).toBe(false);
     expect(h.gw.faults.fired).toHaveLength(1);
   });
 
   it('reports a precondition failure (gateway not authorized) without retrying', async () => {
-    const bob = new Cd2nClient({ baseUrl: h.gw.url, signer: keyringSigner(h.bob), retry: FAST_RETRY });
-    const err = await bob.uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'bob.bin' }).catch((e: unknown) => e);
+    const bob = new Cd2nClient({
+      baseUrl: h.gw.url,
+      signer: keyringSigner(h.bob),
+      retry: FAST_RETRY,
+    });
+    const err = await bob
+      .uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'bob.bin' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayHttpError);
     expect((err as GatewayHttpError).code).toBe(10111);
-    const err2 = await bob.uploadBatch(randomBytes(1000), { territory: 'terr1', fileName: 'bob.bin' }).catch((e: unknown) => e);
+    const err2 = await bob
+      .uploadBatch(randomBytes(1000), { territory: 'terr1', fileName: 'bob.bin' })
+      .catch((e: unknown) => e);
     expect((err2 as GatewayHttpError).code).toBe(10111);
   });
 
@@ -214,7 +248,13 @@ describe('CD²N client', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     const t0 = Date.now();
-    const err = await cd2n.uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'abort.bin', signal: ac.signal }).catch((e: unknown) => e);
+    const err = await cd2n
+      .uploadFile(randomBytes(1000), {
+        territory: 'terr1',
+        fileName: 'abort.bin',
+        signal: ac.signal,
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);
     expect(Date.now() - t0).toBeLessThan(1500);
   });
@@ -224,7 +264,11 @@ describe('CD²N client', () => {
     await cd2n.getToken();
     h.gw.faults.delay({ path: '/gateway/upload/file', ms: 1500, count: 1 });
     const err = await cd2n
-      .uploadFile(randomBytes(1000), { territory: 'terr1', fileName: 'deadline.bin', timeoutMs: 200 })
+      .uploadFile(randomBytes(1000), {
+        territory: 'terr1',
+        fileName: 'deadline.bin',
+        timeoutMs: 200,
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).kind).toBe('deadline');
@@ -278,17 +322,24 @@ describe('CD²N client', () => {
     const bad = Buffer.from(data.subarray(0, 1000));
     bad[10] = (bad[10] ?? 0) ^ 0xff;
     await writeFile(out, bad);
-    await expect(cd2n.download(fid, out, { resume: true })).rejects.toBeInstanceOf(FidMismatchError);
+    await expect(cd2n.download(fid, out, { resume: true })).rejects.toBeInstanceOf(
+      FidMismatchError,
+    );
   });
 
   it('gateway-side encryption: capsule and re-encryption round trip', async () => {
     clients();
     const data = randomBytes(20_000);
-    const r = await cd2n.uploadFile(data, { territory: 'terr1', fileName: 'enc.bin', gatewayEncrypt: true });
+    const r = await cd2n.uploadFile(data, {
+      territory: 'terr1',
+      fileName: 'enc.bin',
+      gatewayEncrypt: true,
+    });
     expect(r.verified).toBe(false);
     const cap = await cd2n.capsule(r.fid);
     expect(cap.gatewayPublicKey).toHaveLength(32);
-    const { generateReKey, secretScalarFromKeyringPair, publicKeyFromAddress } = await import('../../src/cess/pret/index.js');
+    const { generateReKey, secretScalarFromKeyringPair, publicKeyFromAddress } =
+      await import('../../src/cess/pret/index.js');
     const rk = generateReKey(secretScalarFromKeyringPair(h.alice), publicKeyFromAddress(h.bobAddr));
     const re = await cd2n.reencrypt({ did: r.fid, capsule: cap.capsule, rk: rk.rk });
     expect(re.capsule).toBeDefined();
@@ -318,7 +369,11 @@ describe('DeOSS client', () => {
   it('resumable PUT /resume in order, exactly once', async () => {
     clients();
     const data = randomBytes(1_000_000);
-    const r = await deoss.resumeUpload(data, { territory: 'terr1', fileName: 'resume-d.bin', chunkSize: 256 * 1024 });
+    const r = await deoss.resumeUpload(data, {
+      territory: 'terr1',
+      fileName: 'resume-d.bin',
+      chunkSize: 256 * 1024,
+    });
     expect(r).toMatchObject({ fid: fidsOf(data).deoss, sessions: 1, fileName: 'resume-d.bin' });
     const part = collect();
     await deoss.download(r.fid, part.sink, { range: { start: 10, end: 20_010 } });
@@ -329,7 +384,11 @@ describe('DeOSS client', () => {
     clients();
     const data = randomBytes(1_000_000);
     h.gw.faults.cutNext({ path: '/resume/', afterBytes: 8_000, count: 1 });
-    const r = await deoss.resumeUpload(data, { territory: 'terr1', fileName: 'cut-d.bin', chunkSize: 300_000 });
+    const r = await deoss.resumeUpload(data, {
+      territory: 'terr1',
+      fileName: 'cut-d.bin',
+      chunkSize: 300_000,
+    });
     expect(r.fid).toBe(fidsOf(data).deoss);
     expect(r.fileName).toBe('cut-d~1.bin');
     expect(events.some((e) => e.type === 'restart')).toBe(true);
@@ -340,11 +399,19 @@ describe('DeOSS client', () => {
 
   it('DeOSS errors inside HTTP 200 envelopes become GatewayHttpError', async () => {
     clients();
-    const err = await deoss.download('cd'.repeat(32), join(dir, 'none.out')).catch((e: unknown) => e);
+    const err = await deoss
+      .download('cd'.repeat(32), join(dir, 'none.out'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayHttpError);
     expect((err as GatewayHttpError).status).toBe(404);
-    const bob = new DeossClient({ baseUrl: h.gw.url, signer: keyringSigner(h.bob), retry: FAST_RETRY });
-    const err2 = await bob.putFile(randomBytes(100), { territory: 'terr1', fileName: 'bob.bin' }).catch((e: unknown) => e);
+    const bob = new DeossClient({
+      baseUrl: h.gw.url,
+      signer: keyringSigner(h.bob),
+      retry: FAST_RETRY,
+    });
+    const err2 = await bob
+      .putFile(randomBytes(100), { territory: 'terr1', fileName: 'bob.bin' })
+      .catch((e: unknown) => e);
     expect((err2 as GatewayHttpError).status).toBe(403);
   });
 
@@ -352,7 +419,11 @@ describe('DeOSS client', () => {
     clients();
     const data = randomBytes(400_000);
     h.gw.faults.failNext({ path: '/resume/', status: 429, count: 1 });
-    const r = await deoss.resumeUpload(data, { territory: 'terr1', fileName: 'busy.bin', chunkSize: 200_000 });
+    const r = await deoss.resumeUpload(data, {
+      territory: 'terr1',
+      fileName: 'busy.bin',
+      chunkSize: 200_000,
+    });
     expect(r.fid).toBe(fidsOf(data).deoss);
     expect(r.sessions).toBe(1);
   });
@@ -368,7 +439,9 @@ describe('fid mismatch', () => {
       req.on('end', () => {
         res.setHeader('Content-Type', 'application/json');
         if (req.url === '/gateway/gentoken') {
-          res.end(JSON.stringify({ code: 200, msg: 'success', data: 'x.eyJleHAiOjQxMDI0NDQ4MDB9.y' }));
+          res.end(
+            JSON.stringify({ code: 200, msg: 'success', data: 'x.eyJleHAiOjQxMDI0NDQ4MDB9.y' }),
+          );
         } else if (req.url === '/gateway/upload/file') {
           res.end(JSON.stringify({ code: 200, msg: 'success', data: WRONG }));
         } else if (req.url === '/file') {
@@ -390,10 +463,14 @@ describe('fid mismatch', () => {
   it('CD²N and DeOSS uploads fail with FidMismatchError when the gateway fid is not ours', async () => {
     const signer = keyringSigner(h.alice);
     const data = randomBytes(5000);
-    const e1 = await new Cd2nClient({ baseUrl: url, signer }).uploadFile(data, { territory: 't', fileName: 'mm.bin' }).catch((e: unknown) => e);
+    const e1 = await new Cd2nClient({ baseUrl: url, signer })
+      .uploadFile(data, { territory: 't', fileName: 'mm.bin' })
+      .catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(FidMismatchError);
     expect((e1 as FidMismatchError).localFid).toBe(fidsOf(data).cd2n);
-    const e2 = await new DeossClient({ baseUrl: url, signer }).putFile(data, { territory: 't', fileName: 'mm.bin' }).catch((e: unknown) => e);
+    const e2 = await new DeossClient({ baseUrl: url, signer })
+      .putFile(data, { territory: 't', fileName: 'mm.bin' })
+      .catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(FidMismatchError);
   });
 });

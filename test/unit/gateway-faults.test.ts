@@ -236,11 +236,18 @@ describe('cutNext', () => {
     await expect(
       rawRequest(`${h.gw.url}/resume/big-cut.bin`, {
         method: 'PUT',
-        headers: { ...deossHeaders(h.alice), Territory: 'terr1', 'Content-Range': `bytes 0-${data.length - 1}/${data.length}` },
+        headers: {
+          ...deossHeaders(h.alice),
+          Territory: 'terr1',
+          'Content-Range': `bytes 0-${data.length - 1}/${data.length}`,
+        },
         body: data,
       }),
     ).rejects.toThrow();
-    expect(h.gw.faults.snapshot().fired.at(-1)).toMatchObject({ kind: 'cut-request', value: 3_000_000 });
+    expect(h.gw.faults.snapshot().fired.at(-1)).toMatchObject({
+      kind: 'cut-request',
+      value: 3_000_000,
+    });
   });
 
   it('cuts a CD²N batch chunk mid-body; the same range is then accepted', async () => {

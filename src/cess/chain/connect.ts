@@ -39,7 +39,8 @@ export async function connectChain(opts: ConnectOptions): Promise<ApiPromise> {
       autoConnectMs > 0 ? api.isReady : api.isReadyOrError,
       new Promise((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`chain not ready after ${timeoutMs} ms at ${String(opts.endpoints)}`)),
+          () =>
+            reject(new Error(`chain not ready after ${timeoutMs} ms at ${String(opts.endpoints)}`)),
           timeoutMs,
         );
       }),
@@ -48,8 +49,12 @@ export async function connectChain(opts: ConnectOptions): Promise<ApiPromise> {
     await api.disconnect().catch(() => undefined);
     if (err instanceof Error) throw err;
     // A WebSocket error event, not an Error: say what it is.
-    const msg = (err as { message?: unknown; error?: { message?: unknown } } | undefined)?.error?.message ?? (err as { message?: unknown } | undefined)?.message;
-    throw new Error(`cannot connect to ${String(opts.endpoints)}${typeof msg === 'string' && msg ? `: ${msg}` : ''}`);
+    const msg =
+      (err as { message?: unknown; error?: { message?: unknown } } | undefined)?.error?.message ??
+      (err as { message?: unknown } | undefined)?.message;
+    throw new Error(
+      `cannot connect to ${String(opts.endpoints)}${typeof msg === 'string' && msg ? `: ${msg}` : ''}`,
+    );
   } finally {
     clearTimeout(timer);
   }

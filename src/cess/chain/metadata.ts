@@ -6,15 +6,29 @@ import type { SubmittableExtrinsicFunction, QueryableStorageEntry } from '@polka
  * (spec 100 has buckets, spec >= 126 not). Calls and storage are therefore looked up in the
  * running chain's metadata, failing with a message that names what is missing.
  */
-export function txOf(api: ApiPromise, pallet: string, call: string): SubmittableExtrinsicFunction<'promise'> {
+export function txOf(
+  api: ApiPromise,
+  pallet: string,
+  call: string,
+): SubmittableExtrinsicFunction<'promise'> {
   const fn = api.tx[pallet]?.[call];
-  if (!fn) throw new Error(`this chain's runtime has no call ${pallet}.${call} (spec ${api.runtimeVersion.specVersion.toString()})`);
+  if (!fn)
+    throw new Error(
+      `this chain's runtime has no call ${pallet}.${call} (spec ${api.runtimeVersion.specVersion.toString()})`,
+    );
   return fn;
 }
 
-export function queryOf(api: ApiPromise, pallet: string, item: string): QueryableStorageEntry<'promise'> {
+export function queryOf(
+  api: ApiPromise,
+  pallet: string,
+  item: string,
+): QueryableStorageEntry<'promise'> {
   const entry = api.query[pallet]?.[item];
-  if (!entry) throw new Error(`this chain's runtime has no storage ${pallet}.${item} (spec ${api.runtimeVersion.specVersion.toString()})`);
+  if (!entry)
+    throw new Error(
+      `this chain's runtime has no storage ${pallet}.${item} (spec ${api.runtimeVersion.specVersion.toString()})`,
+    );
   return entry;
 }
 

@@ -48,9 +48,20 @@ export function describeDispatchError(api: ApiPromise, err: DispatchError): Chai
     const docs = meta.docs.join(' ').trim();
     return new ChainTxError(docs ? `${code}: ${docs}` : code, code, 'module');
   }
-  if (err.isToken) return new ChainTxError(`token error: ${err.asToken.type}`, `token.${err.asToken.type}`, 'dispatch');
-  if (err.isArithmetic) return new ChainTxError(`arithmetic error: ${err.asArithmetic.type}`, undefined, 'dispatch');
-  if (err.isBadOrigin) return new ChainTxError('bad origin: this account may not make this call', 'BadOrigin', 'dispatch');
+  if (err.isToken)
+    return new ChainTxError(
+      `token error: ${err.asToken.type}`,
+      `token.${err.asToken.type}`,
+      'dispatch',
+    );
+  if (err.isArithmetic)
+    return new ChainTxError(`arithmetic error: ${err.asArithmetic.type}`, undefined, 'dispatch');
+  if (err.isBadOrigin)
+    return new ChainTxError(
+      'bad origin: this account may not make this call',
+      'BadOrigin',
+      'dispatch',
+    );
   return new ChainTxError(err.toString(), undefined, 'dispatch');
 }
 
@@ -60,17 +71,28 @@ export function describeDispatchError(api: ApiPromise, err: DispatchError): Chai
  */
 export function describePoolError(raw: string): ChainTxError {
   const m = /"(invalid|unknown)"\s*:\s*\{\s*"(\w+)"/.exec(raw);
-  const reason = m?.[2] ?? (/priority is too low/i.test(raw) ? 'priority' : /already imported/i.test(raw) ? 'alreadyImported' : 'other');
+  const reason =
+    m?.[2] ??
+    (/priority is too low/i.test(raw)
+      ? 'priority'
+      : /already imported/i.test(raw)
+        ? 'alreadyImported'
+        : 'other');
   const words: Record<string, string> = {
     payment: 'the account cannot pay the transaction fee (its balance is too low)',
-    stale: 'the transaction nonce is already used (another transaction from this account went first)',
+    stale:
+      'the transaction nonce is already used (another transaction from this account went first)',
     future: 'the transaction nonce is ahead of the account (a previous transaction is missing)',
     badProof: 'the node did not accept the signature (wrong chain, runtime version or mortality)',
     exhaustsResources: 'the block has no room for this transaction',
     priority: 'a transaction with the same nonce is already waiting in the pool',
     alreadyImported: 'this exact transaction is already in the pool',
   };
-  return new ChainTxError(`transaction refused by the node: ${words[reason] ?? raw}`, `pool.${reason}`, 'pool');
+  return new ChainTxError(
+    `transaction refused by the node: ${words[reason] ?? raw}`,
+    `pool.${reason}`,
+    'pool',
+  );
 }
 
 // One queue per signer: two extrinsics of one account in flight at once race for the same
@@ -90,7 +112,9 @@ export function signAndWait(
   opts: SignAndWaitOptions = {},
 ): Promise<TxResult> {
   const prev = queues.get(signer.address) ?? Promise.resolve();
-  const run = prev.catch(() => undefined).then(() => submitWithRetry(api, tx, signer, waitFor, opts));
+  const run = prev
+    .catch(() => undefined)
+    .then(() => submitWithRetry(api, tx, signer, waitFor, opts));
   queues.set(signer.address, run);
   void run
     .finally(() => {
@@ -188,10 +212,19 @@ async function submit(
     tx.signAndSend(signer, immortal ? { nonce, era: 0 } : { nonce }, (result) => {
       const { status, dispatchError, events } = result;
       if (status.isInvalid || status.isDropped || status.isUsurped) {
-        done(() => reject(new ChainTxError(`transaction ${status.type.toLowerCase()} by the node's pool`, undefined, 'dropped')));
+        done(() =>
+          reject(
+            new ChainTxError(
+              `transaction ${status.type.toLowerCase()} by the node's pool`,
+              undefined,
+              'dropped',
+            ),
+          ),
+        );
         return;
       }
-      const reached = waitFor === 'inBlock' ? status.isInBlock || status.isFinalized : status.isFinalized;
+      const reached =
+        waitFor === 'inBlock' ? status.isInBlock || status.isFinalized : status.isFinalized;
       if (!reached) return;
       if (dispatchError) {
         done(() => reject(describeDispatchError(api, dispatchError)));

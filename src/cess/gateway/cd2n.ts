@@ -5,8 +5,18 @@
  */
 import type { Readable } from 'node:stream';
 
-import { decodeCapsuleJson, encodeCapsuleJson, encodeReKeyText, type Capsule } from '../pret/index.js';
-import { download, type DownloadOptions, type DownloadResult, type DownloadTarget } from './download.js';
+import {
+  decodeCapsuleJson,
+  encodeCapsuleJson,
+  encodeReKeyText,
+  type Capsule,
+} from '../pret/index.js';
+import {
+  download,
+  type DownloadOptions,
+  type DownloadResult,
+  type DownloadTarget,
+} from './download.js';
 import {
   FidMismatchError,
   GatewayClientError,
@@ -36,7 +46,13 @@ import {
 } from './http.js';
 import { multipartBody } from './multipart.js';
 import { cd2nLoginPayload, toHex, type Signer } from './signer.js';
-import { FidTracker, openSource, payloadTap, type OpenedSource, type UploadSource } from './source.js';
+import {
+  FidTracker,
+  openSource,
+  payloadTap,
+  type OpenedSource,
+  type UploadSource,
+} from './source.js';
 
 /** response/response.go */
 export const CD2N_CODE = {
@@ -139,7 +155,9 @@ function jwtExpiry(jwt: string): number | undefined {
   const part = jwt.split('.')[1];
   if (!part) return undefined;
   try {
-    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
     return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
   } catch {
     return undefined;
@@ -148,10 +166,14 @@ function jwtExpiry(jwt: string): number | undefined {
 
 /** A failure the gateway may have acted on: the whole request went out, no answer came. */
 export function isAmbiguous(err: unknown): boolean {
-  return (err instanceof GatewayNetworkError || (err instanceof TimeoutError && err.kind === 'idle')) && err.requestSent;
+  return (
+    (err instanceof GatewayNetworkError || (err instanceof TimeoutError && err.kind === 'idle')) &&
+    err.requestSent
+  );
 }
 
-type UploadReply = { kind: 'done'; fid: string; alreadyOwned: boolean } | { kind: 'progress'; chunkEnd: number };
+type UploadReply =
+  { kind: 'done'; fid: string; alreadyOwned: boolean } | { kind: 'progress'; chunkEnd: number };
 
 export class Cd2nClient {
   readonly baseUrl: string;
@@ -205,7 +227,8 @@ export class Cd2nClient {
     const message = String(Math.floor(this.clock() / 1000));
     const sign = toHex(this.signer.sign(cd2nLoginPayload(message)));
     const form = new URLSearchParams({ account: this.signer.address, message, sign });
-    if (this.opts.tokenHours !== undefined) form.set('exp', String(Math.floor(this.opts.tokenHours)));
+    if (this.opts.tokenHours !== undefined)
+      form.set('exp', String(Math.floor(this.opts.tokenHours)));
     const body = Buffer.from(form.toString(), 'utf8');
     const route = 'cd2n gentoken';
     const res = await send(call, {
@@ -241,23 +264,44 @@ export class Cd2nClient {
     }
   }
 
-  private okEnvelope(route: string, status: number, headers: Parameters<typeof httpError>[2], body: Buffer): Envelope {
+  private okEnvelope(
+    route: string,
+    status: number,
+    headers: Parameters<typeof httpError>[2],
+    body: Buffer,
+  ): Envelope {
     if (status >= 300) throw httpError(route, status, headers, body);
     const env = parseEnvelope(body);
-    if (!env) throw new GatewayProtocolError(`not a {code,msg,data} reply: ${body.toString('utf8').slice(0, 200)}`, route);
+    if (!env)
+      throw new GatewayProtocolError(
+        `not a {code,msg,data} reply: ${body.toString('utf8').slice(0, 200)}`,
+        route,
+      );
     if (env.code !== 200 && env.code !== CD2N_CODE.UP_SUCCESS) {
-      throw new GatewayHttpError(env.code >= 10000 ? 400 : env.code, env.code, env.msg, env.data, route);
+      throw new GatewayHttpError(
+        env.code >= 10000 ? 400 : env.code,
+        env.code,
+        env.msg,
+        env.data,
+        route,
+      );
     }
     return env;
   }
 
   /** The answer to an upload (single, or a batch chunk). */
-  private uploadReply(route: string, status: number, headers: Parameters<typeof httpError>[2], body: Buffer): UploadReply {
+  private uploadReply(
+    route: string,
+    status: number,
+    headers: Parameters<typeof httpError>[2],
+    body: Buffer,
+  ): UploadReply {
     const env = parseEnvelope(body);
     if (status === 308) {
       const d = env?.data as Record<string, unknown> | null | undefined;
       const end = d && typeof d === 'object' ? d['chunk_end'] : undefined;
-      if (typeof end !== 'number' || !Number.isSafeInteger(end)) throw new GatewayProtocolError('308 without data.chunk_end', route);
+      if (typeof end !== 'number' || !Number.isSafeInteger(end))
+        throw new GatewayProtocolError('308 without data.chunk_end', route);
       return { kind: 'progress', chunkEnd: end };
     }
     if (env?.code === CD2N_CODE.UP_FILE_EXIST) {
@@ -266,15 +310,23 @@ export class Cd2nClient {
     }
     const ok = this.okEnvelope(route, status, headers, body);
     const fid = fidInData(ok.data);
-    if (!fid) throw new GatewayProtocolError(`upload answered no fid: ${JSON.stringify(ok.data).slice(0, 200)}`, route);
+    if (!fid)
+      throw new GatewayProtocolError(
+        `upload answered no fid: ${JSON.stringify(ok.data).slice(0, 200)}`,
+        route,
+      );
     return { kind: 'done', fid, alreadyOwned: false };
   }
 
   private nameOf(src: OpenedSource, o: Cd2nUploadOptions): string {
     const name = o.fileName ?? src.fileName;
-    if (!name) throw new GatewayClientError('fileName is required for a source that is not a file path');
+    if (!name)
+      throw new GatewayClientError('fileName is required for a source that is not a file path');
     const n = Buffer.byteLength(name, 'utf8');
-    if (n < 3 || n > 63) throw new GatewayClientError(`file name must be 3..63 bytes (got ${n}); it is stored on chain`);
+    if (n < 3 || n > 63)
+      throw new GatewayClientError(
+        `file name must be 3..63 bytes (got ${n}); it is stored on chain`,
+      );
     return name;
   }
 
@@ -303,24 +355,41 @@ export class Cd2nClient {
       const reply = await withRetries(call, () =>
         this.authed(call, async (token) => {
           const data = src.open(0, src.size);
-          const tap = payloadTap(tracker, 0, src.size, (n) => o.onProgress?.({ bytes: n, total: src.size }));
+          const tap = payloadTap(tracker, 0, src.size, (n) =>
+            o.onProgress?.({ bytes: n, total: src.size }),
+          );
           data.on('error', (e) => tap.destroy(e));
-          const mp = multipartBody(fields, { field: 'file', filename: name, size: src.size, stream: data.pipe(tap) as Readable });
+          const mp = multipartBody(fields, {
+            field: 'file',
+            filename: name,
+            size: src.size,
+            stream: data.pipe(tap) as Readable,
+          });
           const res = await send(call, {
             method: 'POST',
             url: joinUrl(this.baseUrl, '/gateway/upload/file'),
-            headers: { 'Content-Type': mp.contentType, 'Content-Length': String(mp.length), token: `Bearer ${token}` },
+            headers: {
+              'Content-Type': mp.contentType,
+              'Content-Length': String(mp.length),
+              token: `Bearer ${token}`,
+            },
             body: mp.stream,
             route,
           });
           const r = this.uploadReply(route, res.status, res.headers, await readSmall(res, route));
-          if (r.kind !== 'done') throw new GatewayProtocolError(`unexpected ${res.status} to a single upload`, route);
+          if (r.kind !== 'done')
+            throw new GatewayProtocolError(`unexpected ${res.status} to a single upload`, route);
           return r;
         }),
       );
       await src.check();
       const verified = this.check(route, tracker, reply.fid, o);
-      return { fid: reply.fid, size: src.size, verified, ...(reply.alreadyOwned ? { alreadyOwned: true } : {}) };
+      return {
+        fid: reply.fid,
+        size: src.size,
+        verified,
+        ...(reply.alreadyOwned ? { alreadyOwned: true } : {}),
+      };
     });
   }
 
@@ -339,7 +408,8 @@ export class Cd2nClient {
     return runCall(call, async () => {
       const src = await openSource(source);
       const name = this.nameOf(src, o);
-      if (src.size === 0) throw new GatewayClientError('the gateway refuses empty batch uploads (total_size 0)');
+      if (src.size === 0)
+        throw new GatewayClientError('the gateway refuses empty batch uploads (total_size 0)');
       const chunk = Math.max(1, Math.floor(o.chunkSize ?? DEFAULT_BATCH_CHUNK));
       const tracker = new FidTracker(src.size);
       const budget = { failures: 0 };
@@ -358,14 +428,24 @@ export class Cd2nClient {
           this.opts.onEvent?.({ type: 'restart', route: call.route, oldId: id, reason: why });
           session = undefined;
         } else {
-          this.opts.onEvent?.({ type: 'resume', route: call.route, id, offset: confirmed, error: e as GatewayError });
+          this.opts.onEvent?.({
+            type: 'resume',
+            route: call.route,
+            id,
+            offset: confirmed,
+            error: e as GatewayError,
+          });
         }
         await call.sleep(delayMs);
       };
 
       for (;;) {
         if (!session) {
-          session = await withRetries(call, () => this.authed(call, (t) => this.batchRequest(call, t, name, src.size, o)), budget);
+          session = await withRetries(
+            call,
+            () => this.authed(call, (t) => this.batchRequest(call, t, name, src.size, o)),
+            budget,
+          );
           confirmed = 0;
           sessions++;
           this.opts.onEvent?.({ type: 'session', route: call.route, id: session, offset: 0 });
@@ -375,16 +455,33 @@ export class Cd2nClient {
         let reply: UploadReply;
         try {
           const id = session;
-          reply = await this.authed(call, (t) => this.batchChunk(call, t, id, src, tracker, s, e, o.onProgress));
+          reply = await this.authed(call, (t) =>
+            this.batchChunk(call, t, id, src, tracker, s, e, o.onProgress),
+          );
         } catch (err) {
           const e2 = call.normalize(err);
-          const expired = e2 instanceof GatewayHttpError && /expired|redis: nil|no upload session/i.test(`${e2.msg} ${String(e2.data)}`);
-          await fail(e2, isAmbiguous(e2) || expired, expired ? 'session gone' : 'ambiguous failure: the chunk may have landed');
+          const expired =
+            e2 instanceof GatewayHttpError &&
+            /expired|redis: nil|no upload session/i.test(`${e2.msg} ${String(e2.data)}`);
+          await fail(
+            e2,
+            isAmbiguous(e2) || expired,
+            expired ? 'session gone' : 'ambiguous failure: the chunk may have landed',
+          );
           continue;
         }
         if (reply.kind === 'done') {
           if (e !== src.size) {
-            await fail(new GatewayNetworkError(`gateway completed the session at ${e} of ${src.size} bytes`, call.route, true, 0), true, 'completed early');
+            await fail(
+              new GatewayNetworkError(
+                `gateway completed the session at ${e} of ${src.size} bytes`,
+                call.route,
+                true,
+                0,
+              ),
+              true,
+              'completed early',
+            );
             continue;
           }
           result = reply;
@@ -400,18 +497,35 @@ export class Cd2nClient {
           continue;
         }
         await fail(
-          new GatewayNetworkError(`gateway reports offset ${reply.chunkEnd} after bytes ${s}-${e}`, call.route, true, 0),
+          new GatewayNetworkError(
+            `gateway reports offset ${reply.chunkEnd} after bytes ${s}-${e}`,
+            call.route,
+            true,
+            0,
+          ),
           true,
           'gateway offset does not match what was sent',
         );
       }
       await src.check();
       const verified = this.check(call.route, tracker, result.fid, o);
-      return { fid: result.fid, size: src.size, verified, sessions, ...(result.alreadyOwned ? { alreadyOwned: true } : {}) };
+      return {
+        fid: result.fid,
+        size: src.size,
+        verified,
+        sessions,
+        ...(result.alreadyOwned ? { alreadyOwned: true } : {}),
+      };
     });
   }
 
-  private async batchRequest(call: Call, token: string, name: string, size: number, o: Cd2nBatchOptions): Promise<string> {
+  private async batchRequest(
+    call: Call,
+    token: string,
+    name: string,
+    size: number,
+    o: Cd2nBatchOptions,
+  ): Promise<string> {
     const route = `${call.route} request`;
     const body = Buffer.from(
       JSON.stringify({
@@ -431,8 +545,12 @@ export class Cd2nClient {
       route,
     });
     const env = this.okEnvelope(route, res.status, res.headers, await readSmall(res, route));
-    const hash = typeof env.data === 'string' && env.data !== '' ? env.data : String(res.headers['hash'] ?? '');
-    if (!/^[0-9A-Za-z]{8,128}$/.test(hash)) throw new GatewayProtocolError('no session hash in the reply', route);
+    const hash =
+      typeof env.data === 'string' && env.data !== ''
+        ? env.data
+        : String(res.headers['hash'] ?? '');
+    if (!/^[0-9A-Za-z]{8,128}$/.test(hash))
+      throw new GatewayProtocolError('no session hash in the reply', route);
     return hash;
   }
 
@@ -450,7 +568,12 @@ export class Cd2nClient {
     const data = src.open(s, e);
     const tap = payloadTap(tracker, s, e - s, (n) => onProgress?.({ bytes: n, total: src.size }));
     data.on('error', (err) => tap.destroy(err));
-    const mp = multipartBody([], { field: 'file', filename: 'part', size: e - s, stream: data.pipe(tap) as Readable });
+    const mp = multipartBody([], {
+      field: 'file',
+      filename: 'part',
+      size: e - s,
+      stream: data.pipe(tap) as Readable,
+    });
     const res = await send(call, {
       method: 'POST',
       url: joinUrl(this.baseUrl, '/gateway/upload/batch/file'),
@@ -471,21 +594,48 @@ export class Cd2nClient {
   // downloads (unauthenticated)
 
   /** GET /gateway/download/:fid to a file or Writable, with Range and resume; checks the fid. */
-  async download(fid: string, target: DownloadTarget, o: DownloadOptions = {}): Promise<DownloadResult> {
+  async download(
+    fid: string,
+    target: DownloadTarget,
+    o: DownloadOptions = {},
+  ): Promise<DownloadResult> {
     assertFid(fid);
     const call = this.call('download', o, false);
     return runCall(call, (c) =>
-      download(c, { route: c.route, url: joinUrl(this.baseUrl, `/gateway/download/${fid}`), fid: { kind: 'cd2n', value: fid } }, target, o),
+      download(
+        c,
+        {
+          route: c.route,
+          url: joinUrl(this.baseUrl, `/gateway/download/${fid}`),
+          fid: { kind: 'cd2n', value: fid },
+        },
+        target,
+        o,
+      ),
     );
   }
 
   /** GET /gateway/download/:fid/:segment: one 32 MiB segment (the last one unpadded). */
-  async downloadSegment(fid: string, segment: string, target: DownloadTarget, o: DownloadOptions = {}): Promise<DownloadResult> {
+  async downloadSegment(
+    fid: string,
+    segment: string,
+    target: DownloadTarget,
+    o: DownloadOptions = {},
+  ): Promise<DownloadResult> {
     assertFid(fid);
     assertFid(segment);
     const call = this.call('download segment', o, false);
     return runCall(call, (c) =>
-      download(c, { route: c.route, url: joinUrl(this.baseUrl, `/gateway/download/${fid}/${segment}`), fid: null }, target, o),
+      download(
+        c,
+        {
+          route: c.route,
+          url: joinUrl(this.baseUrl, `/gateway/download/${fid}/${segment}`),
+          fid: null,
+        },
+        target,
+        o,
+      ),
     );
   }
 
@@ -495,11 +645,17 @@ export class Cd2nClient {
     const call = this.call('head', o, true);
     return runCall(call, (c) =>
       withRetries(c, async () => {
-        const res = await send(c, { method: 'HEAD', url: joinUrl(this.baseUrl, `/gateway/download/${fid}`), headers: {}, route: c.route });
+        const res = await send(c, {
+          method: 'HEAD',
+          url: joinUrl(this.baseUrl, `/gateway/download/${fid}`),
+          headers: {},
+          route: c.route,
+        });
         res.destroy();
         if (res.status === 200) {
           const n = Number(res.headers['content-length']);
-          if (!Number.isSafeInteger(n)) throw new GatewayProtocolError('HEAD without Content-Length', c.route);
+          if (!Number.isSafeInteger(n))
+            throw new GatewayProtocolError('HEAD without Content-Length', c.route);
           return n;
         }
         if (res.status === 404 || res.status === 500) return null; // Go: 500 "data not found"
@@ -517,31 +673,52 @@ export class Cd2nClient {
     const call = this.call('capsule', o, true);
     return runCall(call, (c) =>
       withRetries(c, async () => {
-        const res = await send(c, { method: 'GET', url: joinUrl(this.baseUrl, `/gateway/capsule/${fid}`), headers: {}, route: c.route });
-        const env = this.okEnvelope(c.route, res.status, res.headers, await readSmall(res, c.route));
+        const res = await send(c, {
+          method: 'GET',
+          url: joinUrl(this.baseUrl, `/gateway/capsule/${fid}`),
+          headers: {},
+          route: c.route,
+        });
+        const env = this.okEnvelope(
+          c.route,
+          res.status,
+          res.headers,
+          await readSmall(res, c.route),
+        );
         const d = env.data as Record<string, unknown> | null;
         if (!d || typeof d['capsule'] !== 'string' || typeof d['pubkey'] !== 'string') {
           throw new GatewayProtocolError('capsule reply without capsule/pubkey', c.route);
         }
         const capsuleJson = Buffer.from(d['capsule'], 'base64').toString('utf8');
         const gatewayPublicKey = new Uint8Array(Buffer.from(d['pubkey'], 'base64'));
-        if (gatewayPublicKey.length !== 32) throw new GatewayProtocolError('gateway public key is not 32 bytes', c.route);
+        if (gatewayPublicKey.length !== 32)
+          throw new GatewayProtocolError('gateway public key is not 32 bytes', c.route);
         return { capsule: this.decodeCapsule(capsuleJson, c.route), capsuleJson, gatewayPublicKey };
       }),
     );
   }
 
   /** POST /gateway/reencrypt: the capsule re-encrypted under `rk` (by the gateway, as proxy). */
-  async reencrypt(r: ReencryptRequest, o: CallOptions = {}): Promise<{ capsule: Capsule; capsuleJson: string }> {
+  async reencrypt(
+    r: ReencryptRequest,
+    o: CallOptions = {},
+  ): Promise<{ capsule: Capsule; capsuleJson: string }> {
     const call = this.call('reencrypt', o, true);
-    const capsuleText = r.capsule === undefined ? undefined : typeof r.capsule === 'string' ? r.capsule : encodeCapsuleJson(r.capsule);
-    if (capsuleText === undefined && !r.did) throw new GatewayClientError('reencrypt needs a capsule or a did');
+    const capsuleText =
+      r.capsule === undefined
+        ? undefined
+        : typeof r.capsule === 'string'
+          ? r.capsule
+          : encodeCapsuleJson(r.capsule);
+    if (capsuleText === undefined && !r.did)
+      throw new GatewayClientError('reencrypt needs a capsule or a did');
     const rkText = typeof r.rk === 'string' ? r.rk : encodeReKeyText(r.rk);
     // Go []byte fields: base64 in JSON.
     const body = Buffer.from(
       JSON.stringify({
         did: r.did ?? '',
-        capsule: capsuleText === undefined ? null : Buffer.from(capsuleText, 'utf8').toString('base64'),
+        capsule:
+          capsuleText === undefined ? null : Buffer.from(capsuleText, 'utf8').toString('base64'),
         rk: Buffer.from(rkText, 'utf8').toString('base64'),
       }),
     );
@@ -554,8 +731,14 @@ export class Cd2nClient {
           body,
           route: c.route,
         });
-        const env = this.okEnvelope(c.route, res.status, res.headers, await readSmall(res, c.route));
-        if (typeof env.data !== 'string') throw new GatewayProtocolError('reencrypt answered no capsule', c.route);
+        const env = this.okEnvelope(
+          c.route,
+          res.status,
+          res.headers,
+          await readSmall(res, c.route),
+        );
+        if (typeof env.data !== 'string')
+          throw new GatewayProtocolError('reencrypt answered no capsule', c.route);
         const capsuleJson = Buffer.from(env.data, 'base64').toString('utf8');
         return { capsule: this.decodeCapsule(capsuleJson, c.route), capsuleJson };
       }),
@@ -566,11 +749,15 @@ export class Cd2nClient {
     try {
       return decodeCapsuleJson(text);
     } catch (err) {
-      throw new GatewayProtocolError(`bad capsule from the gateway: ${(err as Error).message}`, route);
+      throw new GatewayProtocolError(
+        `bad capsule from the gateway: ${(err as Error).message}`,
+        route,
+      );
     }
   }
 }
 
 export function assertFid(fid: string): void {
-  if (!FID_RE.test(fid)) throw new GatewayClientError(`not a fid (64 lower-case hex digits): ${fid.slice(0, 80)}`);
+  if (!FID_RE.test(fid))
+    throw new GatewayClientError(`not a fid (64 lower-case hex digits): ${fid.slice(0, 80)}`);
 }

@@ -7,8 +7,21 @@
 import type { Readable } from 'node:stream';
 
 import { fidInData, assertFid, type GatewayClientOptions, type UploadResult } from './cd2n.js';
-import { download, type DownloadOptions, type DownloadResult, type DownloadTarget } from './download.js';
-import { FidMismatchError, GatewayClientError, GatewayError, GatewayHttpError, GatewayNetworkError, GatewayProtocolError, isRetryable } from './errors.js';
+import {
+  download,
+  type DownloadOptions,
+  type DownloadResult,
+  type DownloadTarget,
+} from './download.js';
+import {
+  FidMismatchError,
+  GatewayClientError,
+  GatewayError,
+  GatewayHttpError,
+  GatewayNetworkError,
+  GatewayProtocolError,
+  isRetryable,
+} from './errors.js';
 import {
   Call,
   DEFAULTS,
@@ -27,7 +40,13 @@ import {
 } from './http.js';
 import { multipartBody } from './multipart.js';
 import { deossAuthHeaders, type Signer } from './signer.js';
-import { FidTracker, openSource, payloadTap, type OpenedSource, type UploadSource } from './source.js';
+import {
+  FidTracker,
+  openSource,
+  payloadTap,
+  type OpenedSource,
+  type UploadSource,
+} from './source.js';
 
 export interface DeossClientOptions extends GatewayClientOptions {
   /** Seconds a signature stays valid (Message = now + this); default 300. */
@@ -63,7 +82,8 @@ export function defaultRestartName(name: string, n: number): string {
   const ext = dot > 0 && name.length - dot <= 10 ? name.slice(dot) : '';
   let stem = ext ? name.slice(0, dot) : name;
   const suffix = `~${n}`;
-  while (Buffer.byteLength(stem + suffix + ext, 'utf8') > 63 && stem.length > 0) stem = stem.slice(0, -1);
+  while (Buffer.byteLength(stem + suffix + ext, 'utf8') > 63 && stem.length > 0)
+    stem = stem.slice(0, -1);
   return stem + suffix + ext;
 }
 
@@ -98,16 +118,24 @@ export class DeossClient {
     const body = await readSmall(res, route);
     if (res.status >= 300) throw httpError(route, res.status, res.headers, body);
     const env = parseEnvelope(body);
-    if (!env) throw new GatewayProtocolError(`not a {code,msg,data} reply: ${body.toString('utf8').slice(0, 200)}`, route);
+    if (!env)
+      throw new GatewayProtocolError(
+        `not a {code,msg,data} reply: ${body.toString('utf8').slice(0, 200)}`,
+        route,
+      );
     if (env.code !== 200) throw new GatewayHttpError(env.code, env.code, env.msg, env.data, route);
     return env;
   }
 
   private nameOf(src: OpenedSource, o: DeossUploadOptions): string {
     const name = o.fileName ?? src.fileName;
-    if (!name) throw new GatewayClientError('fileName is required for a source that is not a file path');
+    if (!name)
+      throw new GatewayClientError('fileName is required for a source that is not a file path');
     const n = Buffer.byteLength(name, 'utf8');
-    if (n < 3 || n > 63) throw new GatewayClientError(`file name must be 3..63 bytes (got ${n}); it is stored on chain`);
+    if (n < 3 || n > 63)
+      throw new GatewayClientError(
+        `file name must be 3..63 bytes (got ${n}); it is stored on chain`,
+      );
     return name;
   }
 
@@ -129,9 +157,16 @@ export class DeossClient {
       const tracker = new FidTracker(src.size);
       const fid = await withRetries(call, async () => {
         const data = src.open(0, src.size);
-        const tap = payloadTap(tracker, 0, src.size, (n) => o.onProgress?.({ bytes: n, total: src.size }));
+        const tap = payloadTap(tracker, 0, src.size, (n) =>
+          o.onProgress?.({ bytes: n, total: src.size }),
+        );
         data.on('error', (e) => tap.destroy(e));
-        const mp = multipartBody([], { field: 'file', filename: name, size: src.size, stream: data.pipe(tap) as Readable });
+        const mp = multipartBody([], {
+          field: 'file',
+          filename: name,
+          size: src.size,
+          stream: data.pipe(tap) as Readable,
+        });
         const res = await send(call, {
           method: 'PUT',
           url: joinUrl(this.baseUrl, '/file'),
@@ -164,7 +199,10 @@ export class DeossClient {
    * only when no byte of it can have reached the gateway; after any other failure the upload
    * starts over under a new name.
    */
-  async resumeUpload(source: UploadSource, o: DeossResumeOptions): Promise<UploadResult & { fileName: string }> {
+  async resumeUpload(
+    source: UploadSource,
+    o: DeossResumeOptions,
+  ): Promise<UploadResult & { fileName: string }> {
     const call = this.call('put /resume', o, false);
     return runCall(call, async () => {
       const src = await openSource(source);
@@ -182,18 +220,35 @@ export class DeossClient {
         const s = confirmed;
         const e = Math.min(src.size, s + chunk);
         try {
-          const r = await this.resumeChunk(call, name, o.territory, src, tracker, s, e, o.onProgress);
+          const r = await this.resumeChunk(
+            call,
+            name,
+            o.territory,
+            src,
+            tracker,
+            s,
+            e,
+            o.onProgress,
+          );
           if (r.kind === 'done') {
-            if (e !== src.size) throw new GatewayProtocolError(`gateway completed at ${e} of ${src.size} bytes`, call.route);
+            if (e !== src.size)
+              throw new GatewayProtocolError(
+                `gateway completed at ${e} of ${src.size} bytes`,
+                call.route,
+              );
             fid = r.fid;
             break;
           }
           if (r.next !== e) {
-            throw new GatewayProtocolError(`gateway confirmed up to ${r.next}, sent up to ${e}`, call.route);
+            throw new GatewayProtocolError(
+              `gateway confirmed up to ${r.next}, sent up to ${e}`,
+              call.route,
+            );
           }
           confirmed = e;
           budget.failures = 0;
-          if (s === 0) this.opts.onEvent?.({ type: 'session', route: call.route, id: name, offset: 0 });
+          if (s === 0)
+            this.opts.onEvent?.({ type: 'session', route: call.route, id: name, offset: 0 });
         } catch (raw) {
           const err = call.normalize(raw);
           budget.failures++;
@@ -205,11 +260,22 @@ export class DeossClient {
             (err instanceof GatewayNetworkError && !err.requestSent && err.bodyBytesWritten === 0);
           const delayMs = call.backoff(budget.failures, err);
           if (clean) {
-            this.opts.onEvent?.({ type: 'resume', route: call.route, id: name, offset: confirmed, error: err as GatewayError });
+            this.opts.onEvent?.({
+              type: 'resume',
+              route: call.route,
+              id: name,
+              offset: confirmed,
+              error: err as GatewayError,
+            });
           } else {
             restarts++;
             const next = rename(baseName, restarts);
-            this.opts.onEvent?.({ type: 'restart', route: call.route, oldId: name, reason: `ambiguous failure, now '${next}'` });
+            this.opts.onEvent?.({
+              type: 'restart',
+              route: call.route,
+              oldId: name,
+              reason: `ambiguous failure, now '${next}'`,
+            });
             name = next;
             confirmed = 0;
           }
@@ -265,11 +331,24 @@ export class DeossClient {
   // GET /file/download/:fid, GET /file/metadata/:fid, DELETE /file/:fid
 
   /** Downloads to a file or Writable, with Range and resume; checks the DeOSS fid. */
-  async download(fid: string, target: DownloadTarget, o: DownloadOptions = {}): Promise<DownloadResult> {
+  async download(
+    fid: string,
+    target: DownloadTarget,
+    o: DownloadOptions = {},
+  ): Promise<DownloadResult> {
     assertFid(fid);
     const call = this.call('download', o, false);
     return runCall(call, (c) =>
-      download(c, { route: c.route, url: joinUrl(this.baseUrl, `/file/download/${fid}`), fid: { kind: 'deoss', value: fid } }, target, o),
+      download(
+        c,
+        {
+          route: c.route,
+          url: joinUrl(this.baseUrl, `/file/download/${fid}`),
+          fid: { kind: 'deoss', value: fid },
+        },
+        target,
+        o,
+      ),
     );
   }
 
@@ -278,10 +357,16 @@ export class DeossClient {
     const call = this.call('metadata', o, true);
     return runCall(call, (c) =>
       withRetries(c, async () => {
-        const res = await send(c, { method: 'GET', url: joinUrl(this.baseUrl, `/file/metadata/${fid}`), headers: {}, route: c.route });
+        const res = await send(c, {
+          method: 'GET',
+          url: joinUrl(this.baseUrl, `/file/metadata/${fid}`),
+          headers: {},
+          route: c.route,
+        });
         const env = await this.okEnvelope(c.route, res);
         const d = env.data as Record<string, unknown> | null;
-        if (!d || typeof d !== 'object') throw new GatewayProtocolError('metadata without data', c.route);
+        if (!d || typeof d !== 'object')
+          throw new GatewayProtocolError('metadata without data', c.route);
         const owners = Array.isArray(d['owner']) ? (d['owner'] as unknown[]) : [];
         return {
           fid: typeof d['fid'] === 'string' ? d['fid'] : fid,
@@ -301,7 +386,12 @@ export class DeossClient {
     const call = this.call('delete', o, true);
     await runCall(call, (c) =>
       withRetries(c, async () => {
-        const res = await send(c, { method: 'DELETE', url: joinUrl(this.baseUrl, `/file/${fid}`), headers: this.signed(), route: c.route });
+        const res = await send(c, {
+          method: 'DELETE',
+          url: joinUrl(this.baseUrl, `/file/${fid}`),
+          headers: this.signed(),
+          route: c.route,
+        });
         await this.okEnvelope(c.route, res);
       }),
     );

@@ -98,7 +98,7 @@ async function fileSink(path: string, resume: boolean): Promise<Sink> {
     },
     async readBack(n, each) {
       const buf = Buffer.allocUnsafe(READ_CHUNK);
-      for (let o = 0; o < n; ) {
+      for (let o = 0; o < n;) {
         const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, n - o), o);
         if (bytesRead === 0) throw new GatewayClientError(`${path} shrank while resuming`);
         each(buf.subarray(0, bytesRead), o);
@@ -117,9 +117,15 @@ function writableSink(w: Writable): Sink {
   return {
     initial: 0,
     async write(chunk) {
-      if (failed || w.destroyed) throw new GatewayClientError(`download target failed: ${failed?.message ?? 'destroyed'}`);
+      if (failed || w.destroyed)
+        throw new GatewayClientError(`download target failed: ${failed?.message ?? 'destroyed'}`);
       if (!w.write(chunk)) {
-        await Promise.race([once(w, 'drain'), once(w, 'close').then(() => Promise.reject(new GatewayClientError('download target closed')))]);
+        await Promise.race([
+          once(w, 'drain'),
+          once(w, 'close').then(() =>
+            Promise.reject(new GatewayClientError('download target closed')),
+          ),
+        ]);
       }
     },
     async reset() {
@@ -144,7 +150,9 @@ export interface DownloadRequest {
   fid: { kind: 'cd2n' | 'deoss'; value: string } | null;
 }
 
-function parseContentRange(v: string | undefined): { start: number; end: number; total: number | undefined } | null {
+function parseContentRange(
+  v: string | undefined,
+): { start: number; end: number; total: number | undefined } | null {
   if (!v) return null;
   const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(v.trim());
   if (!m) return null;
@@ -156,18 +164,31 @@ function parseContentRange(v: string | undefined): { start: number; end: number;
  * the CD²N gateway reads "bytes=S-E" with E > S as END-EXCLUSIVE (its own RangeResponse) but
  * other forms per RFC 7233, so closed ranges are ambiguous across gateway versions.
  */
-export async function download(call: Call, req: DownloadRequest, target: DownloadTarget, opts: DownloadOptions): Promise<DownloadResult> {
+export async function download(
+  call: Call,
+  req: DownloadRequest,
+  target: DownloadTarget,
+  opts: DownloadOptions,
+): Promise<DownloadResult> {
   const start = opts.range?.start ?? 0;
   const end = opts.range?.end;
-  if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
+  if (
+    !Number.isSafeInteger(start) ||
+    start < 0 ||
+    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+  ) {
     throw new GatewayClientError(`${req.route}: bad range ${start}-${String(end)}`);
   }
   const whole = start === 0 && end === undefined;
-  const sink = typeof target === 'string' ? await fileSink(target, opts.resume ?? false) : writableSink(target);
+  const sink =
+    typeof target === 'string'
+      ? await fileSink(target, opts.resume ?? false)
+      : writableSink(target);
   try {
     let done = sink.initial;
     const wanted = end === undefined ? undefined : end - start;
-    if (wanted !== undefined && done > wanted) throw new GatewayClientError(`${req.route}: the target already holds more than the range`);
+    if (wanted !== undefined && done > wanted)
+      throw new GatewayClientError(`${req.route}: the target already holds more than the range`);
     let tracker: FidTracker | undefined;
     let fileSize: number | undefined;
     const verify = whole && (opts.verifyFid ?? true) && req.fid !== null;
@@ -176,7 +197,8 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
       tracker = new FidTracker(size);
       const t = tracker;
       if (done > 0) {
-        if (!sink.readBack) throw new GatewayClientError('cannot verify a resumed download into a stream');
+        if (!sink.readBack)
+          throw new GatewayClientError('cannot verify a resumed download into a stream');
         await sink.readBack(done, (b, o) => t.feed(b, o));
       }
     };
@@ -188,10 +210,14 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
     for (;;) {
       const before = done;
       try {
-        const finished = await withRetries(call, async () => {
-          await sink.reset(done);
-          return attempt();
-        }, budget);
+        const finished = await withRetries(
+          call,
+          async () => {
+            await sink.reset(done);
+            return attempt();
+          },
+          budget,
+        );
         if (finished) break;
       } catch (err) {
         if (done > before && err instanceof GatewayError && err.retryable) {
@@ -225,20 +251,29 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
           return true;
         }
       }
-      if (res.status >= 300) throw httpError(req.route, res.status, res.headers, await readSmall(res, req.route));
+      if (res.status >= 300)
+        throw httpError(req.route, res.status, res.headers, await readSmall(res, req.route));
       if (ct.includes('application/json')) {
         // DeOSS answers errors as HTTP 200 + envelope; a data file is never served as JSON.
         const body = await readSmall(res, req.route);
         const env = parseEnvelope(body);
-        if (env && env.code !== 200) throw new GatewayHttpError(env.code, env.code, env.msg, env.data, req.route);
-        throw new GatewayProtocolError(`expected file bytes, got JSON: ${body.toString('utf8').slice(0, 200)}`, req.route);
+        if (env && env.code !== 200)
+          throw new GatewayHttpError(env.code, env.code, env.msg, env.data, req.route);
+        throw new GatewayProtocolError(
+          `expected file bytes, got JSON: ${body.toString('utf8').slice(0, 200)}`,
+          req.route,
+        );
       }
       let skip = 0;
       let total: number | undefined;
       if (res.status === 206) {
         const cr = parseContentRange(res.headers['content-range']);
         if (!cr) throw new GatewayProtocolError(`206 without a usable Content-Range`, req.route);
-        if (cr.start > from) throw new GatewayProtocolError(`asked bytes from ${from}, got from ${cr.start}`, req.route);
+        if (cr.start > from)
+          throw new GatewayProtocolError(
+            `asked bytes from ${from}, got from ${cr.start}`,
+            req.route,
+          );
         skip = from - cr.start;
         total = cr.total;
       } else {
@@ -249,7 +284,10 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
       }
       if (total !== undefined) {
         fileSize = total;
-        if (end !== undefined && end > total) throw new GatewayClientError(`${req.route}: range end ${end} is past the file size ${total}`);
+        if (end !== undefined && end > total)
+          throw new GatewayClientError(
+            `${req.route}: range end ${end} is past the file size ${total}`,
+          );
       }
       const expectTotal = wanted ?? (total !== undefined ? total - start : undefined);
       if (fileSize !== undefined) await startTracker(fileSize);
@@ -262,7 +300,8 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
             chunk = chunk.subarray(k);
             if (chunk.length === 0) continue;
           }
-          if (expectTotal !== undefined && done + chunk.length > expectTotal) chunk = chunk.subarray(0, expectTotal - done);
+          if (expectTotal !== undefined && done + chunk.length > expectTotal)
+            chunk = chunk.subarray(0, expectTotal - done);
           await sink.write(chunk);
           tracker?.feed(chunk, start + done);
           done += chunk.length;
@@ -271,10 +310,21 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
         }
       } catch (err) {
         if (err instanceof GatewayError) throw err;
-        throw new GatewayNetworkError(`download cut after ${done} bytes: ${(err as Error).message}`, req.route, true, 0, { cause: err });
+        throw new GatewayNetworkError(
+          `download cut after ${done} bytes: ${(err as Error).message}`,
+          req.route,
+          true,
+          0,
+          { cause: err },
+        );
       }
       if (expectTotal !== undefined && done < expectTotal) {
-        throw new GatewayNetworkError(`download cut after ${done} of ${expectTotal} bytes`, req.route, true, 0);
+        throw new GatewayNetworkError(
+          `download cut after ${done} of ${expectTotal} bytes`,
+          req.route,
+          true,
+          0,
+        );
       }
       return true;
     }
@@ -282,7 +332,8 @@ export async function download(call: Call, req: DownloadRequest, target: Downloa
     if (tracker && req.fid) {
       const fids = tracker.fids();
       const local = req.fid.kind === 'cd2n' ? fids.cd2n : fids.deoss;
-      if (local !== req.fid.value) throw new FidMismatchError(local ?? '(none)', req.fid.value, req.route);
+      if (local !== req.fid.value)
+        throw new FidMismatchError(local ?? '(none)', req.fid.value, req.route);
     }
     await sink.finish();
     return { bytes: done, fileSize };

@@ -72,7 +72,9 @@ export class TimeoutError extends GatewayError {
     /** As GatewayNetworkError.requestSent (idle timeouts only). */
     readonly requestSent = false,
   ) {
-    super(`${route}: ${kind === 'idle' ? `no progress for ${ms} ms` : `did not finish within ${ms} ms`}`);
+    super(
+      `${route}: ${kind === 'idle' ? `no progress for ${ms} ms` : `did not finish within ${ms} ms`}`,
+    );
     this.retryable = kind === 'idle';
   }
 }

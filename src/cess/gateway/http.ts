@@ -119,7 +119,9 @@ export class Call {
     if (!this.ctl.signal.aborted) return undefined;
     const r: unknown = this.ctl.signal.reason;
     if (r instanceof GatewayError) return r;
-    return this.deadlineHit ? new TimeoutError('deadline', 0, this.route) : new AbortError(this.route, r);
+    return this.deadlineHit
+      ? new TimeoutError('deadline', 0, this.route)
+      : new AbortError(this.route, r);
   }
 
   throwIfDone(): void {
@@ -196,7 +198,13 @@ export async function withRetries<T>(
       budget.failures++;
       if (!isRetryable(err) || budget.failures >= call.attempts) throw err;
       const delayMs = call.backoff(budget.failures, err);
-      call.onEvent?.({ type: 'retry', route: call.route, attempt: budget.failures, delayMs, error: err as GatewayError });
+      call.onEvent?.({
+        type: 'retry',
+        route: call.route,
+        attempt: budget.failures,
+        delayMs,
+        error: err as GatewayError,
+      });
       await call.sleep(delayMs);
     }
   }
@@ -276,7 +284,9 @@ export function send(call: Call, r: HttpRequest): Promise<HttpResponse> {
     const onAbort = () => fail(call.abortError() ?? new AbortError(r.route));
     call.signal.addEventListener('abort', onAbort, { once: true });
 
-    req.setTimeout(call.idleTimeoutMs, () => fail(new TimeoutError('idle', call.idleTimeoutMs, r.route, requestSent)));
+    req.setTimeout(call.idleTimeoutMs, () =>
+      fail(new TimeoutError('idle', call.idleTimeoutMs, r.route, requestSent)),
+    );
     req.on('error', (e) => {
       if (e instanceof GatewayError) return fail(e);
       fail(new GatewayNetworkError(e.message, r.route, requestSent, written, { cause: e }));
@@ -322,7 +332,12 @@ export function send(call: Call, r: HttpRequest): Promise<HttpResponse> {
         written += chunk.length;
       });
       stream.on('error', (e) => {
-        const err = e instanceof GatewayError ? e : new GatewayClientError(`${r.route}: reading the upload source failed: ${e.message}`, { cause: e });
+        const err =
+          e instanceof GatewayError
+            ? e
+            : new GatewayClientError(`${r.route}: reading the upload source failed: ${e.message}`, {
+                cause: e,
+              });
         fail(err);
       });
       stream.pipe(req);
@@ -333,7 +348,11 @@ export function send(call: Call, r: HttpRequest): Promise<HttpResponse> {
 }
 
 /** Reads a small body (replies, errors); refuses more than `limit` bytes. */
-export async function readSmall(res: HttpResponse, route: string, limit = 4 * 1024 * 1024): Promise<Buffer> {
+export async function readSmall(
+  res: HttpResponse,
+  route: string,
+  limit = 4 * 1024 * 1024,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   try {
@@ -348,11 +367,22 @@ export async function readSmall(res: HttpResponse, route: string, limit = 4 * 10
     }
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw new GatewayNetworkError(`reading the reply failed: ${(err as Error).message}`, route, res.requestSent, 0, { cause: err });
+    throw new GatewayNetworkError(
+      `reading the reply failed: ${(err as Error).message}`,
+      route,
+      res.requestSent,
+      0,
+      { cause: err },
+    );
   }
   const expected = Number(res.headers['content-length']);
   if (Number.isFinite(expected) && res.headers['content-length'] !== undefined && n !== expected) {
-    throw new GatewayNetworkError(`reply cut after ${n} of ${expected} bytes`, route, res.requestSent, 0);
+    throw new GatewayNetworkError(
+      `reply cut after ${n} of ${expected} bytes`,
+      route,
+      res.requestSent,
+      0,
+    );
   }
   return Buffer.concat(chunks);
 }
@@ -374,7 +404,11 @@ export function parseEnvelope(body: Buffer): Envelope | null {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
   const o = v as Record<string, unknown>;
   if (typeof o['code'] !== 'number') return null;
-  return { code: o['code'], msg: typeof o['msg'] === 'string' ? o['msg'] : '', data: o['data'] ?? null };
+  return {
+    code: o['code'],
+    msg: typeof o['msg'] === 'string' ? o['msg'] : '',
+    data: o['data'] ?? null,
+  };
 }
 
 export function retryAfterOf(headers: IncomingHttpHeaders): number | undefined {
@@ -387,16 +421,29 @@ export function retryAfterOf(headers: IncomingHttpHeaders): number | undefined {
 }
 
 /** A failure reply as a GatewayHttpError; `status` is the effective status. */
-export function httpError(route: string, status: number, headers: IncomingHttpHeaders, body: Buffer): GatewayHttpError {
+export function httpError(
+  route: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): GatewayHttpError {
   const env = parseEnvelope(body);
-  if (env) return new GatewayHttpError(status, env.code, env.msg, env.data, route, retryAfterOf(headers));
+  if (env)
+    return new GatewayHttpError(status, env.code, env.msg, env.data, route, retryAfterOf(headers));
   let text: unknown = body.toString('utf8').slice(0, 500);
   try {
     text = JSON.parse(text as string); // gin c.JSON(code, "a string")
   } catch {
     // plain text
   }
-  return new GatewayHttpError(status, status, typeof text === 'string' ? text : JSON.stringify(text), null, route, retryAfterOf(headers));
+  return new GatewayHttpError(
+    status,
+    status,
+    typeof text === 'string' ? text : JSON.stringify(text),
+    null,
+    route,
+    retryAfterOf(headers),
+  );
 }
 
 export function joinUrl(base: string, path: string): URL {

@@ -13,7 +13,12 @@ export type {
   ReencryptRequest,
 } from './cd2n.js';
 export { DeossClient, DEFAULT_RESUME_CHUNK, defaultRestartName } from './deoss.js';
-export type { DeossClientOptions, DeossUploadOptions, DeossResumeOptions, FileMetadata } from './deoss.js';
+export type {
+  DeossClientOptions,
+  DeossUploadOptions,
+  DeossResumeOptions,
+  FileMetadata,
+} from './deoss.js';
 export type { DownloadOptions, DownloadResult, DownloadTarget } from './download.js';
 export {
   GatewayError,
@@ -27,6 +32,18 @@ export {
   isRetryable,
   isRetryableStatus,
 } from './errors.js';
-export type { CallOptions, RetryOptions, TransferProgress, ProgressCallback, ClientEvent } from './http.js';
-export { keyringSigner, cd2nLoginPayload, deossAuthHeaders, type Signer, type KeyringPairLike } from './signer.js';
+export type {
+  CallOptions,
+  RetryOptions,
+  TransferProgress,
+  ProgressCallback,
+  ClientEvent,
+} from './http.js';
+export {
+  keyringSigner,
+  cd2nLoginPayload,
+  deossAuthHeaders,
+  type Signer,
+  type KeyringPairLike,
+} from './signer.js';
 export { FidTracker, type UploadSource } from './source.js';

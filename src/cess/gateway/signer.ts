@@ -20,7 +20,9 @@ export interface KeyringPairLike {
 /** Adapts a @polkadot/keyring KeyringPair (sr25519) to a Signer. */
 export function keyringSigner(pair: KeyringPairLike): Signer {
   if (pair.type !== undefined && pair.type !== 'sr25519') {
-    throw new TypeError(`keyringSigner: the gateways verify sr25519 signatures; this pair is ${pair.type}`);
+    throw new TypeError(
+      `keyringSigner: the gateways verify sr25519 signatures; this pair is ${pair.type}`,
+    );
   }
   return { address: pair.address, sign: (m) => pair.sign(m) };
 }
@@ -52,7 +54,11 @@ export function toHex(bytes: Uint8Array): string {
 
 /** The DeOSS signed headers: Message is an expiry (unix seconds), the signature is sr25519 over
  * the raw Message bytes, hex (DeOSS node/common.go VerifySignatureMdl accepts hex, 0x-hex, base58). */
-export function deossAuthHeaders(signer: Signer, nowMs: number, validitySeconds = 300): Record<string, string> {
+export function deossAuthHeaders(
+  signer: Signer,
+  nowMs: number,
+  validitySeconds = 300,
+): Record<string, string> {
   const message = String(Math.floor(nowMs / 1000) + validitySeconds);
   const signature = toHex(signer.sign(new TextEncoder().encode(message)));
   return { Account: signer.address, Message: message, Signature: signature };

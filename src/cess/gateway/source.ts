@@ -94,7 +94,8 @@ export class FidTracker {
   feed(chunk: Uint8Array, offset: number): void {
     const end = offset + chunk.length;
     if (end <= this.frontier) return;
-    if (offset > this.frontier) throw new GatewayClientError(`fid: bytes ${this.frontier}..${offset} were skipped`);
+    if (offset > this.frontier)
+      throw new GatewayClientError(`fid: bytes ${this.frontier}..${offset} were skipped`);
     this.hasher.update(chunk.subarray(this.frontier - offset));
     this.frontier = end;
   }
@@ -106,7 +107,8 @@ export class FidTracker {
   /** Both fids of the payload; call when all bytes were fed. */
   fids(): { cd2n: string; deoss: string | null } {
     if (!this.done) {
-      if (this.frontier !== this.size) throw new GatewayClientError(`fid: ${this.frontier} of ${this.size} bytes hashed`);
+      if (this.frontier !== this.size)
+        throw new GatewayClientError(`fid: ${this.frontier} of ${this.size} bytes hashed`);
       const segs = this.hasher.finish().segments.map((s) => s.hash);
       this.done = { cd2n: cd2nFid(segs), deoss: segs.length ? deossFid(segs) : null };
     }
@@ -128,7 +130,9 @@ export function payloadTap(
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       if (pos + chunk.length > start + length) {
-        cb(new GatewayClientError(`source gave more than the ${length} bytes expected at ${start}`));
+        cb(
+          new GatewayClientError(`source gave more than the ${length} bytes expected at ${start}`),
+        );
         return;
       }
       tracker.feed(chunk, pos);
@@ -137,7 +141,8 @@ export function payloadTap(
       cb(null, chunk);
     },
     flush(cb) {
-      if (pos !== start + length) cb(new GatewayClientError(`source ended at ${pos}, expected ${start + length}`));
+      if (pos !== start + length)
+        cb(new GatewayClientError(`source ended at ${pos}, expected ${start + length}`));
       else cb();
     },
   });

@@ -44,11 +44,16 @@ export async function startChopsticks(opts: ChopsticksOptions): Promise<Chopstic
   const bin = chopsticksBin();
   const args = [
     bin,
-    '--genesis', opts.genesisPath,
-    '--host', '127.0.0.1',
-    '--port', String(opts.port ?? 0),
-    '--build-block-mode', 'Instant',
-    '--db', dbPath,
+    '--genesis',
+    opts.genesisPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(opts.port ?? 0),
+    '--build-block-mode',
+    'Instant',
+    '--db',
+    dbPath,
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,7 +97,11 @@ function waitForListening(
     let settled = false;
     let tail = '';
     const timer = setTimeout(() => {
-      fail(new Error(`chopsticks did not listen within ${timeoutMs} ms; see ${opts.stateDir}/chain.log`));
+      fail(
+        new Error(
+          `chopsticks did not listen within ${timeoutMs} ms; see ${opts.stateDir}/chain.log`,
+        ),
+      );
       child.kill('SIGKILL');
     }, timeoutMs);
     const fail = (err: Error): void => {
@@ -120,7 +129,11 @@ function waitForListening(
     child.stderr?.on('data', onData);
     child.once('error', fail);
     child.once('exit', (code, signal) =>
-      fail(new Error(`chopsticks exited early (code ${code}, signal ${signal}); see ${opts.stateDir}/chain.log`)),
+      fail(
+        new Error(
+          `chopsticks exited early (code ${code}, signal ${signal}); see ${opts.stateDir}/chain.log`,
+        ),
+      ),
     );
   });
 }

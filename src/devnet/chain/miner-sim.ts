@@ -40,7 +40,12 @@ function hash64(v: string): string {
  * list it, the territory's locked space turns into used space, and the DealMap entry goes.
  * Returns false when there is no such deal (already completed or never declared).
  */
-export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, miner: string): Promise<boolean> {
+export async function completeDeal(
+  api: ApiPromise,
+  rpc: DevRpc,
+  fid: string,
+  miner: string,
+): Promise<boolean> {
   const deal = await readJson<DealJson>(api, 'fileBank', 'dealMap', fid);
   if (!deal) return false;
   const owner = deal.user.user;
@@ -57,7 +62,8 @@ export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, mi
     territoryName,
     ...(deal.user.bucketName !== undefined ? { bucketName: text(deal.user.bucketName) } : {}),
   };
-  const heldBytes = FRAGMENT_BYTES * BigInt(segments.reduce((n, seg) => n + seg.fragmentList.length, 0));
+  const heldBytes =
+    FRAGMENT_BYTES * BigInt(segments.reduce((n, seg) => n + seg.fragmentList.length, 0));
   const pairs: StoragePair[] = [
     [
       storageKey(api, 'fileBank', 'file', fid),
@@ -72,16 +78,31 @@ export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, mi
     [storageKey(api, 'fileBank', 'dealMap', fid), null],
   ];
 
-  const held = (await readJson<{ territoryName: string; fileHash: string; fileSize: string }[]>(
-    api, 'fileBank', 'userHoldFileList', owner)) ?? [];
-  const holdList = held.map((h) => ({ territoryName: text(h.territoryName), fileHash: hash64(h.fileHash), fileSize: h.fileSize }));
+  const held =
+    (await readJson<{ territoryName: string; fileHash: string; fileSize: string }[]>(
+      api,
+      'fileBank',
+      'userHoldFileList',
+      owner,
+    )) ?? [];
+  const holdList = held.map((h) => ({
+    territoryName: text(h.territoryName),
+    fileHash: hash64(h.fileHash),
+    fileSize: h.fileSize,
+  }));
   holdList.push({ territoryName, fileHash: fid, fileSize: fileSize.toString() });
   pairs.push([
     storageKey(api, 'fileBank', 'userHoldFileList', owner),
     encodeStorageValue(api, 'fileBank', 'userHoldFileList', holdList),
   ]);
 
-  const terr = await readJson<TerritoryJson>(api, 'storageHandler', 'territory', owner, territoryName);
+  const terr = await readJson<TerritoryJson>(
+    api,
+    'storageHandler',
+    'territory',
+    owner,
+    territoryName,
+  );
   if (terr) {
     const need = SPACE_PER_SEGMENT * BigInt(segments.length);
     const locked = BigInt(terr.lockedSpace);
@@ -98,8 +119,9 @@ export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, mi
 
   // A fragment a miner has reported but not yet tagged (calculate_report, which needs a TEE)
   // counts as the miner's locked space; deleting the file releases it from there.
-  const minerInfo = await readJson<Record<string, unknown> & { lockSpace: string | number; idleSpace: string | number }>(
-    api, 'sminer', 'minerItems', miner);
+  const minerInfo = await readJson<
+    Record<string, unknown> & { lockSpace: string | number; idleSpace: string | number }
+  >(api, 'sminer', 'minerItems', miner);
   if (minerInfo) {
     const idle = BigInt(minerInfo.idleSpace);
     pairs.push([
@@ -116,22 +138,37 @@ export async function completeDeal(api: ApiPromise, rpc: DevRpc, fid: string, mi
   const service = await readJson<string | number>(api, 'storageHandler', 'totalServiceSpace');
   pairs.push([
     storageKey(api, 'storageHandler', 'totalServiceSpace'),
-    encodeStorageValue(api, 'storageHandler', 'totalServiceSpace', BigInt(service ?? 0) + heldBytes),
+    encodeStorageValue(
+      api,
+      'storageHandler',
+      'totalServiceSpace',
+      BigInt(service ?? 0) + heldBytes,
+    ),
   ]);
 
   // spec < 126 still has buckets: the completed file is listed in the owner's bucket.
   if (brief.bucketName !== undefined && api.query.fileBank?.bucket) {
     const bucketName = brief.bucketName;
     const bucket = await readJson<{ objectList: string[]; authority: string[] }>(
-      api, 'fileBank', 'bucket', owner, bucketName);
+      api,
+      'fileBank',
+      'bucket',
+      owner,
+      bucketName,
+    );
     const objectList = (bucket?.objectList ?? []).map(hash64);
     if (!objectList.includes(fid)) objectList.push(fid);
     pairs.push([
       storageKey(api, 'fileBank', 'bucket', owner, bucketName),
-      encodeStorageValue(api, 'fileBank', 'bucket', { objectList, authority: bucket?.authority ?? [owner] }),
+      encodeStorageValue(api, 'fileBank', 'bucket', {
+        objectList,
+        authority: bucket?.authority ?? [owner],
+      }),
     ]);
     if (!bucket) {
-      const names = ((await readJson<string[]>(api, 'fileBank', 'userBucketList', owner)) ?? []).map(text);
+      const names = (
+        (await readJson<string[]>(api, 'fileBank', 'userBucketList', owner)) ?? []
+      ).map(text);
       names.push(bucketName);
       pairs.push([
         storageKey(api, 'fileBank', 'userBucketList', owner),

@@ -18,8 +18,14 @@ export interface DevKeys {
 
 export function devKeys(ss58Format: number): DevKeys {
   const kr = new Keyring({ type: 'sr25519', ss58Format });
-  const users = Object.fromEntries(DEV_ACCOUNTS.map((n) => [n, kr.addFromUri(`//${n}`)])) as DevKeys['users'];
-  return { gateway: kr.addFromUri('//CessSyncGateway'), miner: kr.addFromUri('//CessSyncMiner'), users };
+  const users = Object.fromEntries(
+    DEV_ACCOUNTS.map((n) => [n, kr.addFromUri(`//${n}`)]),
+  ) as DevKeys['users'];
+  return {
+    gateway: kr.addFromUri('//CessSyncGateway'),
+    miner: kr.addFromUri('//CessSyncMiner'),
+    users,
+  };
 }
 
 export const DEV_FUNDS = 1_000_000n * TCESS;
@@ -49,20 +55,38 @@ export async function alignBlockHashes(api: ApiPromise, rpc: DevRpc): Promise<vo
  * Puts a fresh genesis into a usable state, idempotently: dev accounts funded, idle space
  * declared, a storage miner to hold fragments, and the gateway registered as an OSS.
  */
-export async function prepareChain(api: ApiPromise, rpc: DevRpc, keys: DevKeys, gatewayUrl: string): Promise<void> {
+export async function prepareChain(
+  api: ApiPromise,
+  rpc: DevRpc,
+  keys: DevKeys,
+  gatewayUrl: string,
+): Promise<void> {
   const funded = [keys.gateway, keys.miner, ...Object.values(keys.users)].map((k) => k.address);
-  const free = await Promise.all(funded.map(async (a) => (await api.query.system.account(a)).data.free.toBigInt()));
+  const free = await Promise.all(
+    funded.map(async (a) => (await api.query.system.account(a)).data.free.toBigInt()),
+  );
   const poor = funded.filter((_, i) => (free[i] ?? 0n) < DEV_FUNDS / 2n);
   await setStorage(rpc, [
     ...balancePairs(api, poor, DEV_FUNDS),
-    [storageKey(api, 'storageHandler', 'totalIdleSpace'), encodeStorageValue(api, 'storageHandler', 'totalIdleSpace', DEV_IDLE_SPACE)],
+    [
+      storageKey(api, 'storageHandler', 'totalIdleSpace'),
+      encodeStorageValue(api, 'storageHandler', 'totalIdleSpace', DEV_IDLE_SPACE),
+    ],
     minerItemPair(api, keys.miner.address, DEV_IDLE_SPACE),
   ]);
   const oss = await queryOf(api, 'oss', 'oss')(keys.gateway.address);
   if (oss.isEmpty) {
-    await signAndWait(api, txOf(api, 'oss', 'register')(new Uint8Array(38), gatewayUrl), keys.gateway);
+    await signAndWait(
+      api,
+      txOf(api, 'oss', 'register')(new Uint8Array(38), gatewayUrl),
+      keys.gateway,
+    );
   } else if ((oss.toHuman() as { domain?: string } | null)?.domain !== gatewayUrl) {
     // A resumed network whose gateway came up on another port: keep discovery truthful.
-    await signAndWait(api, txOf(api, 'oss', 'update')(new Uint8Array(38), gatewayUrl), keys.gateway);
+    await signAndWait(
+      api,
+      txOf(api, 'oss', 'update')(new Uint8Array(38), gatewayUrl),
+      keys.gateway,
+    );
   }
 }

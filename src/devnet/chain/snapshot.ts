@@ -33,7 +33,9 @@ export async function saveChainState(api: ApiPromise, rpc: DevRpc, file: string)
   const pairs: StoragePair[] = [];
   for (let i = 0; i < keys.length; i += PAGE) {
     const batch = keys.slice(i, i + PAGE);
-    const result = (await rpc.send('state_queryStorageAt', [batch, at])) as { changes: [string, string | null][] }[];
+    const result = (await rpc.send('state_queryStorageAt', [batch, at])) as {
+      changes: [string, string | null][];
+    }[];
     for (const change of result[0]?.changes ?? []) pairs.push(change);
   }
   const tmp = `${file}.tmp`;
@@ -43,10 +45,18 @@ export async function saveChainState(api: ApiPromise, rpc: DevRpc, file: string)
 }
 
 /** Writes a saved state over a freshly started chain; keys it does not have are removed. */
-export async function restoreChainState(api: ApiPromise, rpc: DevRpc, file: string): Promise<boolean> {
+export async function restoreChainState(
+  api: ApiPromise,
+  rpc: DevRpc,
+  file: string,
+): Promise<boolean> {
   if (!existsSync(file)) return false;
-  const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number; pairs: StoragePair[] };
-  if (saved.version !== 1) throw new Error(`unknown chain state format ${saved.version} in ${file}`);
+  const saved = JSON.parse(await readFile(file, 'utf8')) as {
+    version: number;
+    pairs: StoragePair[];
+  };
+  if (saved.version !== 1)
+    throw new Error(`unknown chain state format ${saved.version} in ${file}`);
   const at = (await api.rpc.chain.getBlockHash()).toHex();
   const keep = new Set(saved.pairs.map(([k]) => k));
   const stale: StoragePair[] = (await allKeys(rpc, at))

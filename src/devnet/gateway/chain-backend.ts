@@ -62,7 +62,13 @@ export class ChainBackend implements GatewayBackend {
     const { api } = this.opts;
     const [auth, terr] = await Promise.all([
       queryOf(api, 'oss', 'authorityList')(owner),
-      readJson<{ state: string; remainingSpace: string | number }>(api, 'storageHandler', 'territory', owner, territory),
+      readJson<{ state: string; remainingSpace: string | number }>(
+        api,
+        'storageHandler',
+        'territory',
+        owner,
+        territory,
+      ),
     ]);
     const operators = (auth.toJSON() as string[] | null) ?? [];
     if (!operators.includes(this.account)) {
@@ -70,7 +76,12 @@ export class ChainBackend implements GatewayBackend {
     }
     if (!terr) throw new PreconditionError({ kind: 'no-territory', owner, territory });
     if (terr.state !== 'Active' && terr.state !== 'active') {
-      throw new PreconditionError({ kind: 'territory-inactive', owner, territory, state: terr.state });
+      throw new PreconditionError({
+        kind: 'territory-inactive',
+        owner,
+        territory,
+        state: terr.state,
+      });
     }
     const needed = SPACE_PER_SEGMENT * BigInt(segmentsFor(size));
     const remaining = BigInt(terr.remainingSpace);
@@ -92,9 +103,14 @@ export class ChainBackend implements GatewayBackend {
     };
     const dealInfo = req.segments.map((s) => ({ hash_: s.hash, fragmentList: s.fragments }));
     try {
-      await signAndWait(api, txOf(api, 'fileBank', 'uploadDeclaration')(req.fid, dealInfo, userBrief, req.size), gateway);
+      await signAndWait(
+        api,
+        txOf(api, 'fileBank', 'uploadDeclaration')(req.fid, dealInfo, userBrief, req.size),
+        gateway,
+      );
     } catch (err) {
-      if (err instanceof ChainTxError) throw new ChainError(`uploadDeclaration failed: ${err.message}`);
+      if (err instanceof ChainTxError)
+        throw new ChainError(`uploadDeclaration failed: ${err.message}`);
       throw err;
     }
     if (!existing) this.scheduleCompletion(req.fid);
@@ -143,10 +159,27 @@ export class ChainBackend implements GatewayBackend {
 
   async fileInfo(fid: string): Promise<ChainFileInfo | null> {
     const { api } = this.opts;
-    const file = await readJson<{ fileSize: string | number; owner: { user: string }[] }>(api, 'fileBank', 'file', fid);
-    if (file) return { fid, size: Number(file.fileSize), owners: file.owner.map((o) => o.user), state: 'stored' };
-    const deal = await readJson<{ fileSize: string | number; user: { user: string } }>(api, 'fileBank', 'dealMap', fid);
-    if (deal) return { fid, size: Number(deal.fileSize), owners: [deal.user.user], state: 'pending' };
+    const file = await readJson<{ fileSize: string | number; owner: { user: string }[] }>(
+      api,
+      'fileBank',
+      'file',
+      fid,
+    );
+    if (file)
+      return {
+        fid,
+        size: Number(file.fileSize),
+        owners: file.owner.map((o) => o.user),
+        state: 'stored',
+      };
+    const deal = await readJson<{ fileSize: string | number; user: { user: string } }>(
+      api,
+      'fileBank',
+      'dealMap',
+      fid,
+    );
+    if (deal)
+      return { fid, size: Number(deal.fileSize), owners: [deal.user.user], state: 'pending' };
     return null;
   }
 

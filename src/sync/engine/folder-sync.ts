@@ -14,7 +14,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { capsuleFromJsonValue, capsuleToJsonValue, decapsulate, encapsulate } from '../../cess/pret/index.js';
+import {
+  capsuleFromJsonValue,
+  capsuleToJsonValue,
+  decapsulate,
+  encapsulate,
+} from '../../cess/pret/index.js';
 import {
   ContentIdBuilder,
   FormatError,
@@ -154,11 +159,19 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   const ignore = await IgnoreMatcher.load(root);
   const hash = contentHasher(ctx.keys);
 
-  const scan = await scanFolder({ root, manifest: ctx.manifest, folderId: ctx.folderId, ignore, hash, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const scan = await scanFolder({
+    root,
+    manifest: ctx.manifest,
+    folderId: ctx.folderId,
+    ignore,
+    hash,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   await ctx.repo.refresh(ctx.signal);
   const remote = await ctx.repo.loadFolder(ctx.folderId);
   const synced = ctx.manifest.loadTree(ctx.folderId, 'synced');
-  if (!synced.has(ROOT_ID)) synced.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
+  if (!synced.has(ROOT_ID))
+    synced.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
 
   const p = plan({
     local: scan.tree,
@@ -166,9 +179,18 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
     synced,
     deviceName: ctx.deviceName,
     now: now(),
-    ...(ctx.maxDeletesPerPass !== undefined ? { limits: { maxDeletesPerPass: ctx.maxDeletesPerPass } } : {}),
+    ...(ctx.maxDeletesPerPass !== undefined
+      ? { limits: { maxDeletesPerPass: ctx.maxDeletesPerPass } }
+      : {}),
   });
-  const result: PassResult = { plan: p, scanProblems: scan.problems, remoteProblems: remote.problems, uploadedPacks: [], downloaded: 0, uploaded: 0 };
+  const result: PassResult = {
+    plan: p,
+    scanProblems: scan.problems,
+    remoteProblems: remote.problems,
+    uploadedPacks: [],
+    downloaded: 0,
+    uploaded: 0,
+  };
   let files = 0;
   let bytes = 0;
   for (const op of p.ops) {
@@ -221,12 +243,18 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
     await mkdir(tmpDir, { recursive: true });
     const packer = new Packer(ctx.keys, {
       openSink: () => {
-        const file = path.join(tmpDir, `pack-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+        const file = path.join(
+          tmpDir,
+          `pack-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`,
+        );
         const stream = createWriteStream(file);
         return Object.assign(writableSink(stream), { file, stream });
       },
       onPack: async (info, sink) => {
-        const s = sink as unknown as { file: string; stream: NodeJS.WritableStream & { close: (cb: () => void) => void } };
+        const s = sink as unknown as {
+          file: string;
+          stream: NodeJS.WritableStream & { close: (cb: () => void) => void };
+        };
         await new Promise<void>((resolve, reject) => {
           s.stream.once('error', reject);
           s.stream.end(() => resolve());
@@ -248,12 +276,18 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
         case 'uploadFile': {
           const node = localTree.get(op.id);
           const rel = pathOf(localTree, op.id);
-          if (!node || rel === null) throw new Error(`upload of an item the local tree lacks: ${op.id}`);
+          if (!node || rel === null)
+            throw new Error(`upload of an item the local tree lacks: ${op.id}`);
           // The tree has NFC names; the disk may have another form (an NFD name on Linux).
           const onDisk = ctx.manifest.getLocalFile(ctx.folderId, rel)?.diskPath ?? rel;
           const abs = resolveInsideRoot(root, onDisk);
           await assertNoSymlinkInPath(root, onDisk);
-          const stored = await storeFileContent(ctx.keys, createReadStream(abs, { highWaterMark: 1 << 20 }), packer, (id) => ctx.repo.has('data', id) || packer.has('data', id));
+          const stored = await storeFileContent(
+            ctx.keys,
+            createReadStream(abs, { highWaterMark: 1 << 20 }),
+            packer,
+            (id) => ctx.repo.has('data', id) || packer.has('data', id),
+          );
           const enc = encapsulate(ctx.account.publicKey);
           const blobId = await storeFileNode(ctx.keys, stored.node, enc.key, packer);
           const entry: FileEntry = {
@@ -267,14 +301,29 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
             fileNode: { blobId, capsule: capsuleToJsonValue(enc.capsule) },
           };
           remoteFiles.set(op.id, entry);
-          remoteTree.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', contentId: stored.contentId, size: stored.node.size, mtimeMs: entry.mtimeMs, ...(node.mode !== undefined ? { mode: node.mode } : {}) });
+          remoteTree.set(op.id, {
+            id: op.id,
+            parentId: op.parentId,
+            name: op.name,
+            kind: 'file',
+            contentId: stored.contentId,
+            size: stored.node.size,
+            mtimeMs: entry.mtimeMs,
+            ...(node.mode !== undefined ? { mode: node.mode } : {}),
+          });
           result.uploaded++;
           uploadedPaths.push(rel);
           break;
         }
         case 'createRemoteDir': {
           const node = localTree.get(op.id);
-          remoteTree.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'dir', mtimeMs: Math.floor(node?.mtimeMs ?? now()) });
+          remoteTree.set(op.id, {
+            id: op.id,
+            parentId: op.parentId,
+            name: op.name,
+            kind: 'dir',
+            mtimeMs: Math.floor(node?.mtimeMs ?? now()),
+          });
           break;
         }
         case 'moveRemote': {
@@ -299,15 +348,19 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
     const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles, remote.withheld);
     const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
     const seq = ctx.manifest.tickLamport(parentSeq);
-    await storeSnapshot(ctx.keys, {
-      version: 1,
-      folderId: ctx.folderId,
-      deviceId: ctx.manifest.deviceId(),
-      seq,
-      parents: remote.snapshot ? [remote.snapshot.id] : [],
-      timeMs: now(),
-      tree: rootTree,
-    }, packer);
+    await storeSnapshot(
+      ctx.keys,
+      {
+        version: 1,
+        folderId: ctx.folderId,
+        deviceId: ctx.manifest.deviceId(),
+        seq,
+        parents: remote.snapshot ? [remote.snapshot.id] : [],
+        timeMs: now(),
+        tree: rootTree,
+      },
+      packer,
+    );
     await packer.flush();
     // Only now is the content durable on CESS (declared on chain): report it.
     for (const rel of uploadedPaths) ctx.onActivity?.('uploaded', rel);
@@ -318,7 +371,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   // "deleted on one side" (and holds it again) instead of "new on the other" (resurrection).
   const newSynced = new Map(remoteTree);
   for (const h of p.held) {
-    for (let id: ItemId | null = h.op.id; id !== null && !newSynced.has(id); ) {
+    for (let id: ItemId | null = h.op.id; id !== null && !newSynced.has(id);) {
       const n = synced.get(id);
       if (!n) break;
       newSynced.set(id, n);
@@ -335,7 +388,13 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
  * remote entries (names unsafe here) go back into their dir as they were, unless the dir is
  * gone or a name is now taken.
  */
-async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: Map<ItemId, FileEntry>, withheld: ReadonlyMap<ItemId, readonly TreeEntry[]>): Promise<BlobId> {
+async function writeTrees(
+  keys: FormatKeys,
+  packer: Packer,
+  tree: Tree,
+  files: Map<ItemId, FileEntry>,
+  withheld: ReadonlyMap<ItemId, readonly TreeEntry[]>,
+): Promise<BlobId> {
   const children = new Map<ItemId, TreeNode[]>();
   for (const n of tree.values()) {
     if (n.parentId === null) continue;
@@ -345,10 +404,19 @@ async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: M
   }
   const write = async (dirId: ItemId): Promise<BlobId> => {
     const entries: TreeEntry[] = [];
-    const kids = (children.get(dirId) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const kids = (children.get(dirId) ?? []).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const k of kids) {
       if (k.kind === 'dir') {
-        entries.push({ kind: 'dir', itemId: k.id, name: k.name, mtimeMs: Math.floor(k.mtimeMs ?? 0), mode: k.mode ?? null, subtree: await write(k.id) });
+        entries.push({
+          kind: 'dir',
+          itemId: k.id,
+          name: k.name,
+          mtimeMs: Math.floor(k.mtimeMs ?? 0),
+          mode: k.mode ?? null,
+          subtree: await write(k.id),
+        });
       } else {
         const f = files.get(k.id);
         if (!f) throw new Error(`file ${k.id} has no file entry to write`);
@@ -356,7 +424,8 @@ async function writeTrees(keys: FormatKeys, packer: Packer, tree: Tree, files: M
       }
     }
     const taken = new Set(entries.map((e) => e.name));
-    for (const w of withheld.get(dirId) ?? []) if (!taken.has(w.name) && !tree.has(w.itemId)) entries.push(w);
+    for (const w of withheld.get(dirId) ?? [])
+      if (!taken.has(w.name) && !tree.has(w.itemId)) entries.push(w);
     return storeTree(keys, { version: 1, entries }, packer);
   };
   return write(ROOT_ID);
@@ -393,7 +462,8 @@ class LocalExecutor {
     if (node) {
       this.local.delete(localId);
       this.local.set(remoteId, { ...node, id: remoteId });
-      for (const [id, n] of this.local) if (n.parentId === localId) this.local.set(id, { ...n, parentId: remoteId });
+      for (const [id, n] of this.local)
+        if (n.parentId === localId) this.local.set(id, { ...n, parentId: remoteId });
     }
   }
 
@@ -414,7 +484,14 @@ class LocalExecutor {
         const existing = this.local.get(op.id);
         if (existing) await this.toTrash(pathOf(this.local, op.id) ?? rel);
         await this.download(entry, rel);
-        this.local.set(op.id, { id: op.id, parentId: op.parentId, name: op.name, kind: 'file', contentId: entry.contentId, size: entry.size });
+        this.local.set(op.id, {
+          id: op.id,
+          parentId: op.parentId,
+          name: op.name,
+          kind: 'file',
+          contentId: entry.contentId,
+          size: entry.size,
+        });
         await this.record(rel, op.id, 'file', entry.contentId);
         this.ctx.onActivity?.('downloaded', rel);
         return;
@@ -467,26 +544,36 @@ class LocalExecutor {
     await rename(src, dest);
   }
 
-  private async record(rel: string, itemId: ItemId, kind: 'file' | 'dir', contentId?: string): Promise<void> {
+  private async record(
+    rel: string,
+    itemId: ItemId,
+    kind: 'file' | 'dir',
+    contentId?: string,
+  ): Promise<void> {
     const s = await stat(this.abs(rel), { bigint: true });
-    this.ctx.manifest.upsertLocalFiles(this.ctx.folderId, [{
-      path: rel,
-      itemId,
-      kind,
-      dev: s.dev.toString(),
-      ino: s.ino.toString(),
-      size: Number(s.size),
-      mtimeNs: s.mtimeNs,
-      ctimeNs: s.ctimeNs,
-      mode: Number(s.mode & 0o777n),
-      ...(contentId !== undefined ? { contentId, hashedAt: Date.now() } : {}),
-    }]);
+    this.ctx.manifest.upsertLocalFiles(this.ctx.folderId, [
+      {
+        path: rel,
+        itemId,
+        kind,
+        dev: s.dev.toString(),
+        ino: s.ino.toString(),
+        size: Number(s.size),
+        mtimeNs: s.mtimeNs,
+        ctimeNs: s.ctimeNs,
+        mode: Number(s.mode & 0o777n),
+        ...(contentId !== undefined ? { contentId, hashedAt: Date.now() } : {}),
+      },
+    ]);
   }
 
   /** Fetches a file version: open its capsule, its file node, then each chunk; verify; rename. */
   private async download(entry: FileEntry, rel: string): Promise<void> {
     const { repo, keys, account } = this.ctx;
-    const contentKey = decapsulate(account.secretScalar, capsuleFromJsonValue(entry.fileNode.capsule));
+    const contentKey = decapsulate(
+      account.secretScalar,
+      capsuleFromJsonValue(entry.fileNode.capsule),
+    );
     const node = decodeFileNode(await repo.readBlob('filenode', entry.fileNode.blobId, contentKey));
     const tmpDir = path.join(this.meta, 'tmp');
     await mkdir(tmpDir, { recursive: true });
@@ -498,7 +585,8 @@ class LocalExecutor {
       for (const c of node.chunks) {
         const plain = await repo.readBlob('data', c.id, c.key);
         const idBytes = blobIdBytes(keys, 'data', plain);
-        if (toHex(idBytes) !== c.id) throw new FormatError('AUTH_FAILED', `chunk ${c.id} of ${rel} does not hash to its id`);
+        if (toHex(idBytes) !== c.id)
+          throw new FormatError('AUTH_FAILED', `chunk ${c.id} of ${rel} does not hash to its id`);
         cid.addChunk(idBytes);
         await fh.write(plain);
         size += plain.length;
@@ -510,7 +598,10 @@ class LocalExecutor {
     }
     if (size !== entry.size || cid.finish(size) !== entry.contentId) {
       await rm(tmp, { force: true });
-      throw new FormatError('AUTH_FAILED', `${rel}: downloaded content does not match its content id`);
+      throw new FormatError(
+        'AUTH_FAILED',
+        `${rel}: downloaded content does not match its content id`,
+      );
     }
     await assertNoSymlinkInPath(this.root, rel, { checkLeaf: false });
     const dest = this.abs(rel);

@@ -53,7 +53,11 @@ export class CessObjectStore implements ObjectStore {
       throw err;
     }
     const stored = await this.o.chain.userFiles(owner);
-    const out: StoredObject[] = stored.map((f) => ({ fid: f.fid, size: Number(f.size), state: 'stored' }));
+    const out: StoredObject[] = stored.map((f) => ({
+      fid: f.fid,
+      size: Number(f.size),
+      state: 'stored',
+    }));
     const seen = new Set(out.map((f) => f.fid));
     for (const [key, value] of deals) {
       const deal = value.toJSON() as { fileSize: string | number; user: { user: string } } | null;
@@ -65,7 +69,12 @@ export class CessObjectStore implements ObjectStore {
     return out;
   }
 
-  async read(fid: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+  async read(
+    fid: string,
+    offset: number,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
     const parts: Buffer[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -79,7 +88,8 @@ export class CessObjectStore implements ObjectStore {
       ...(signal ? { signal } : {}),
     });
     const out = Buffer.concat(parts);
-    if (out.length !== length) throw new Error(`short read of ${fid}: ${out.length} of ${length} bytes`);
+    if (out.length !== length)
+      throw new Error(`short read of ${fid}: ${out.length} of ${length} bytes`);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
 

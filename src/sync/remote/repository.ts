@@ -51,12 +51,20 @@ const RESERVED_NAMES = new Set([caseFoldKey(METADATA_DIR_NAME), caseFoldKey(ROOT
 /** Why a remote entry at `relPath` (its parent's path + its name) cannot be created here. */
 function unsafeRemotePath(relPath: string, name: string): RemoteProblem | undefined {
   if (RESERVED_NAMES.has(caseFoldKey(name)))
-    return { path: relPath, code: 'RESERVED_NAME', message: `${JSON.stringify(relPath)}: ${JSON.stringify(name)} is reserved for cess-sync's own files; not synced here` };
+    return {
+      path: relPath,
+      code: 'RESERVED_NAME',
+      message: `${JSON.stringify(relPath)}: ${JSON.stringify(name)} is reserved for cess-sync's own files; not synced here`,
+    };
   try {
     validateSyncPath(relPath);
   } catch (e) {
     if (!isPathError(e)) throw e;
-    return { path: relPath, code: e.code, message: `${JSON.stringify(relPath)} cannot be created on this device: ${e.message}; not synced here` };
+    return {
+      path: relPath,
+      code: e.code,
+      message: `${JSON.stringify(relPath)} cannot be created on this device: ${e.message}; not synced here`,
+    };
   }
   return undefined;
 }
@@ -93,7 +101,8 @@ export class Repository {
       try {
         const reader = await PackReader.open(this.keys, source);
         this.readers.set(fid, reader);
-        for (const entry of reader.entries) this.where.set(`${entry.type}:${entry.id}`, { fid, entry });
+        for (const entry of reader.entries)
+          this.where.set(`${entry.type}:${entry.id}`, { fid, entry });
         added++;
       } catch (err) {
         if (err instanceof FormatError) this.foreign.add(fid);
@@ -148,10 +157,15 @@ export class Repository {
    */
   async latest(folderId: string): Promise<SnapshotRef | null> {
     const all = await this.snapshots(folderId);
-    all.sort((a, b) =>
-      b.snapshot.seq - a.snapshot.seq ||
-      (a.snapshot.deviceId < b.snapshot.deviceId ? 1 : a.snapshot.deviceId > b.snapshot.deviceId ? -1 : 0) ||
-      (a.id < b.id ? 1 : -1),
+    all.sort(
+      (a, b) =>
+        b.snapshot.seq - a.snapshot.seq ||
+        (a.snapshot.deviceId < b.snapshot.deviceId
+          ? 1
+          : a.snapshot.deviceId > b.snapshot.deviceId
+            ? -1
+            : 0) ||
+        (a.id < b.id ? 1 : -1),
     );
     return all[0] ?? null;
   }
@@ -167,14 +181,22 @@ export class Repository {
    */
   async loadFolder(folderId: string): Promise<RemoteFolder> {
     const snapshot = await this.latest(folderId);
-    const tree = new Map<ItemId, TreeNode>([[ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' }]]);
+    const tree = new Map<ItemId, TreeNode>([
+      [ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' }],
+    ]);
     const files = new Map<ItemId, FileEntry>();
     const withheld = new Map<ItemId, TreeEntry[]>();
     const problems: RemoteProblem[] = [];
     if (!snapshot) return { snapshot: null, tree, files, withheld, problems };
-    const queue: { treeId: BlobId; parentId: ItemId; path: string }[] = [{ treeId: snapshot.snapshot.tree, parentId: ROOT_ID, path: '' }];
+    const queue: { treeId: BlobId; parentId: ItemId; path: string }[] = [
+      { treeId: snapshot.snapshot.tree, parentId: ROOT_ID, path: '' },
+    ];
     while (queue.length > 0) {
-      const { treeId, parentId, path } = queue.shift() as { treeId: BlobId; parentId: ItemId; path: string };
+      const { treeId, parentId, path } = queue.shift() as {
+        treeId: BlobId;
+        parentId: ItemId;
+        path: string;
+      };
       let t: TreeBlob;
       try {
         t = await this.readTree(treeId);
@@ -186,7 +208,11 @@ export class Repository {
         );
       }
       for (const e of t.entries) {
-        if (tree.has(e.itemId)) throw new FormatError('BAD_ENCODING', `item ${e.itemId} appears twice in snapshot ${snapshot.id}`);
+        if (tree.has(e.itemId))
+          throw new FormatError(
+            'BAD_ENCODING',
+            `item ${e.itemId} appears twice in snapshot ${snapshot.id}`,
+          );
         const rel = path === '' ? e.name : `${path}/${e.name}`;
         const problem = unsafeRemotePath(rel, e.name);
         if (problem) {
@@ -196,7 +222,13 @@ export class Repository {
           withheld.set(parentId, list);
           continue;
         }
-        const base = { id: e.itemId, parentId, name: e.name, mtimeMs: e.mtimeMs, ...(e.mode !== null ? { mode: e.mode } : {}) };
+        const base = {
+          id: e.itemId,
+          parentId,
+          name: e.name,
+          mtimeMs: e.mtimeMs,
+          ...(e.mode !== null ? { mode: e.mode } : {}),
+        };
         if (e.kind === 'dir') {
           tree.set(e.itemId, { ...base, kind: 'dir' });
           queue.push({ treeId: e.subtree, parentId: e.itemId, path: rel });
