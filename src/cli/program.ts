@@ -26,6 +26,7 @@ import {
 } from './commands.js';
 import { parseRate } from './format.js';
 import { daemonCommand, setupCommand, type SetupCliOptions } from './local-commands.js';
+import { receiveCommand, revokeCommand, shareCommand, sharesCommand, type ShareCliOptions } from './share-commands.js';
 import { hostname } from 'node:os';
 
 export const EXIT_OK = 0;
@@ -176,6 +177,31 @@ export function buildProgram(
     .action((problemId: string, action: string) =>
       run((client, io) => problemActionCommand(client, io, problemId, action)),
     );
+
+  program
+    .command('share <path>')
+    .description('share a synced file or folder with another CESS account; prints the link')
+    .requiredOption('--to <address>', "the recipient's CESS address")
+    .option('-m, --message <text>', 'a message for the recipient (at most 500 characters)')
+    .option('--expires <duration>', 'expiry, e.g. 30m, 12h, 7d, 2w (enforced by the recipient\'s app)')
+    .action((path: string, opts: ShareCliOptions) => run((client, io) => shareCommand(client, io, path, opts)));
+
+  program
+    .command('receive <link>')
+    .description('open a cess-sync:// share link and save what it holds under "Shared with me"')
+    .option('--preview', 'only show what the link holds')
+    .option('--dir <dir>', 'directory that gets the "Shared with me" folder')
+    .action((link: string, opts: { preview?: boolean; dir?: string }) => run((client, io) => receiveCommand(client, io, link, opts)));
+
+  program
+    .command('shares')
+    .description('list the shares made on this device')
+    .action(() => run((client, io) => sharesCommand(client, io)));
+
+  program
+    .command('revoke <id>')
+    .description('revoke a share (later versions are never shared; see docs/sharing.md)')
+    .action((id: string) => run((client, io) => revokeCommand(client, io, id)));
 
   program
     .command('setup')

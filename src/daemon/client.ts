@@ -8,14 +8,21 @@ import { z } from 'zod';
 import {
   eventSchema,
   folderStatusSchema,
+  receivedShareSchema,
   settingsSchema,
+  shareInfoSchema,
+  shareListSchema,
   statusSchema,
   type Activity,
   type AddFolderRequest,
   type DaemonEvent,
   type FolderStatus,
   type ProblemActionRequest,
+  type ReceiveShareRequest,
+  type ReceivedShare,
   type Settings,
+  type ShareInfo,
+  type ShareRequest,
   type Status,
 } from '../sync/api/schema.js';
 import { ROUTES, activityListSchema, errorReplySchema, wsProtocols } from './protocol.js';
@@ -140,6 +147,22 @@ export class DaemonClient {
 
   setSettings(settings: Settings): Promise<Settings> {
     return this.request('PUT', ROUTES.settings, settingsSchema, settings);
+  }
+
+  share(req: ShareRequest): Promise<ShareInfo> {
+    return this.request('POST', ROUTES.shares, shareInfoSchema, req);
+  }
+
+  async shares(): Promise<ShareInfo[]> {
+    return (await this.request('GET', ROUTES.shares, shareListSchema)).shares;
+  }
+
+  revokeShare(id: string): Promise<ShareInfo> {
+    return this.request('POST', ROUTES.sharesRevoke, shareInfoSchema, { id });
+  }
+
+  receiveShare(req: ReceiveShareRequest): Promise<ReceivedShare> {
+    return this.request('POST', ROUTES.sharesReceive, receivedShareSchema, req);
   }
 
   async recentActivity(limit?: number): Promise<Activity[]> {

@@ -19,9 +19,17 @@ export const deviceConfigSchema = z
     deviceName: z.string().min(1).max(64),
     /** Where the key store keeps the secret: the OS keychain, or an encrypted file in stateDir. */
     keyStore: z.enum(['keychain', 'file']),
+    /**
+     * Who performs the PReT proxy step when sharing. 'device' (default): this device, so no
+     * one else ever holds a re-key. 'gateway': CD²N /gateway/reencrypt, as CESS intends —
+     * but a gateway colluding with a recipient can combine the re-key with the recipient's
+     * secret into the owner's account key (docs/sharing.md), so it is opt-in.
+     */
+    sharingProxy: z.enum(['device', 'gateway']).default('device'),
   })
   .strict();
-export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
+export type DeviceConfig = z.input<typeof deviceConfigSchema>;
+export type LoadedDeviceConfig = z.output<typeof deviceConfigSchema>;
 
 export function configPath(stateDir: string): string {
   return path.join(stateDir, 'config.json');
@@ -31,7 +39,7 @@ export function keyFilePath(stateDir: string): string {
   return path.join(stateDir, 'keys.json.enc');
 }
 
-export async function loadConfig(stateDir: string): Promise<DeviceConfig> {
+export async function loadConfig(stateDir: string): Promise<LoadedDeviceConfig> {
   let text: string;
   try {
     text = await readFile(configPath(stateDir), 'utf8');

@@ -19,6 +19,9 @@ export const ROUTES = {
   settings: `${API_PREFIX}/settings`,
   activity: `${API_PREFIX}/activity`,
   events: `${API_PREFIX}/events`,
+  shares: `${API_PREFIX}/shares`,
+  sharesRevoke: `${API_PREFIX}/shares/revoke`,
+  sharesReceive: `${API_PREFIX}/shares/receive`,
 } as const;
 
 /** Reply of GET /api/v1/activity (an object, so fields can be added later). */

@@ -12,6 +12,7 @@ import { Cd2nClient, keyringSigner } from '../cess/gateway/index.js';
 import { openKeyStore } from '../cess/keystore/index.js';
 import { secretScalarFromKeyringPair } from '../cess/pret/index.js';
 import { SyncEngine } from '../sync/engine/engine.js';
+import { localProxy } from '../sync/share/index.js';
 import { deriveKeys } from '../sync/format/index.js';
 import { Manifest } from '../sync/manifest/index.js';
 import { CessObjectStore } from '../sync/remote/cess-object-store.js';
@@ -114,7 +115,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
       deviceName: config.deviceName,
       sharing: {
         signer: keyringSigner(pair),
-        proxy: gateway,
+        proxy: config.sharingProxy === 'gateway' ? gateway : localProxy,
         ss58Format: chain.api.registry.chainSS58 ?? 42,
         receiveDir: o.stateDir,
       },

@@ -20,9 +20,16 @@ import {
   folderStatusSchema,
   pauseRequestSchema,
   problemActionRequestSchema,
+  receiveShareRequestSchema,
+  receivedShareSchema,
+  revokeShareRequestSchema,
   settingsSchema,
+  shareInfoSchema,
+  shareListSchema,
+  shareRequestSchema,
   statusSchema,
   type DaemonEvent,
+  type ShareService,
   type SyncService,
 } from '../sync/api/schema.js';
 import {
@@ -41,6 +48,8 @@ import { removeDaemonFile, writeDaemonFile } from './state-file.js';
 
 export interface DaemonServerOptions {
   service: SyncService;
+  /** Sharing routes (/api/v1/shares...); absent: those routes answer 404. */
+  shares?: ShareService;
   /** Loopback only: anything but '127.0.0.1' is refused. */
   host?: string;
   /** 0 (the default) picks a free port. */
@@ -165,6 +174,33 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
       },
     },
   };
+
+  const shares = options.shares;
+  if (shares !== undefined) {
+    routes[ROUTES.shares] = {
+      GET: { reply: shareListSchema, run: () => ({ shares: shares.shares() }) },
+      POST: {
+        body: shareRequestSchema,
+        reply: shareInfoSchema,
+        status: 201,
+        run: (b) => shares.share(shareRequestSchema.parse(b)),
+      },
+    };
+    routes[ROUTES.sharesRevoke] = {
+      POST: {
+        body: revokeShareRequestSchema,
+        reply: shareInfoSchema,
+        run: (b) => shares.revokeShare(revokeShareRequestSchema.parse(b).id),
+      },
+    };
+    routes[ROUTES.sharesReceive] = {
+      POST: {
+        body: receiveShareRequestSchema,
+        reply: receivedShareSchema,
+        run: (b) => shares.receive(receiveShareRequestSchema.parse(b)),
+      },
+    };
+  }
 
   function statusAfter(
     schema: typeof pauseRequestSchema,

@@ -112,3 +112,87 @@ export interface SyncService {
   /** Subscribe to events; returns an unsubscribe function. */
   subscribe(listener: (e: DaemonEvent) => void): () => void;
 }
+
+// --- sharing (docs/sharing.md) -------------------------------------------------------------------
+
+/** POST /api/v1/shares: share a synced file or folder (an absolute path on this device). */
+export const shareRequestSchema = z
+  .object({
+    path: z.string().min(1).max(4096),
+    recipient: z.string().min(1).max(128),
+    message: z.string().max(500).optional(),
+    /** ms since the epoch; absent or null: no expiry. */
+    expiresAt: z.number().int().positive().nullable().optional(),
+  })
+  .strict();
+export type ShareRequest = z.infer<typeof shareRequestSchema>;
+
+/** One share in the owner's list (and the reply to a create or revoke). */
+export const shareInfoSchema = z
+  .object({
+    id: z.string().regex(/^[0-9a-f]{32}$/),
+    kind: z.enum(['file', 'folder']),
+    name: z.string(),
+    folderId: z.string(),
+    /** The shared item's path in its folder ('' for a whole folder). */
+    path: z.string(),
+    recipient: z.string(),
+    createdAt: z.number().int(),
+    expiresAt: z.number().int().nullable(),
+    message: z.string().nullable(),
+    files: z.number().int().nonnegative(),
+    size: z.number().int().nonnegative(),
+    /** The shared versions' content ids (a share never follows later versions). */
+    contentIds: z.array(z.string()),
+    manifest: z.object({ fid: z.string(), offset: z.number().int(), length: z.number().int(), blobId: z.string() }).strict(),
+    /** The cess-sync:// link to give the recipient. */
+    link: z.string(),
+    revokedAt: z.number().int().nullable(),
+    /** Whether the share manifest's object was deleted from CESS when revoked (best effort). */
+    manifestDeleted: z.boolean(),
+  })
+  .strict();
+export type ShareInfo = z.infer<typeof shareInfoSchema>;
+
+export const shareListSchema = z.object({ shares: z.array(shareInfoSchema) }).strict();
+export type ShareList = z.infer<typeof shareListSchema>;
+
+export const revokeShareRequestSchema = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict();
+export type RevokeShareRequest = z.infer<typeof revokeShareRequestSchema>;
+
+/** POST /api/v1/shares/receive: open a link; `preview` only shows what it holds. */
+export const receiveShareRequestSchema = z
+  .object({
+    link: z.string().min(1).max(8192),
+    preview: z.boolean().optional(),
+    /** Absolute directory that gets the "Shared with me" folder (default: the daemon's). */
+    dir: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+export type ReceiveShareRequest = z.infer<typeof receiveShareRequestSchema>;
+
+export const receivedShareSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['file', 'folder']),
+    owner: z.string(),
+    message: z.string().nullable(),
+    name: z.string(),
+    size: z.number().int().nonnegative(),
+    fileCount: z.number().int().nonnegative(),
+    createdAt: z.number().int(),
+    expiresAt: z.number().int().nullable(),
+    /** Where it was saved; null for a preview. */
+    path: z.string().nullable(),
+    files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative() }).strict()),
+  })
+  .strict();
+export type ReceivedShare = z.infer<typeof receivedShareSchema>;
+
+/** What the daemon's share routes drive (the engine implements it when sharing is set up). */
+export interface ShareService {
+  share(req: ShareRequest): Promise<ShareInfo>;
+  shares(): ShareInfo[];
+  revokeShare(id: string): Promise<ShareInfo>;
+  receive(req: ReceiveShareRequest): Promise<ReceivedShare>;
+}

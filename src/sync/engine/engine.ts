@@ -20,7 +20,12 @@ import {
   type Problem,
   type ProblemActionRequest,
   type Progress,
+  type ReceiveShareRequest,
+  type ReceivedShare,
   type Settings,
+  type ShareInfo,
+  type ShareRequest,
+  type ShareService,
   type Status,
   type SyncService,
 } from '../api/schema.js';
@@ -33,6 +38,37 @@ import type { ObjectStore } from '../remote/object-store.js';
 import type { Repository } from '../remote/repository.js';
 import { watchFolder, type FolderWatcher } from '../scan/index.js';
 import { RootMissingError, initFolderRoot, syncFolderOnce, type AccountKeys } from './folder-sync.js';
+import { METADATA_DIR_NAME } from '../ignore/index.js';
+import type { FileEntry } from '../format/index.js';
+import {
+  ShareError,
+  addShareRecord,
+  checkRecipientAddress,
+  checkShareOptions,
+  createShare,
+  listShareRecords,
+  openShare,
+  receiveShare,
+  resolveSharePath,
+  updateShareRecord,
+  type RangeReader,
+  type ReencryptProxy,
+  type ShareItem,
+} from '../share/index.js';
+
+/** What sharing needs besides the sync engine's own parts (docs/sharing.md). */
+export interface EngineSharing {
+  /** Signs links with the account's sr25519 key. */
+  signer: { address: string; sign(message: Uint8Array): Uint8Array };
+  /** The re-encryption proxy: a CD²N gateway (Cd2nClient) or `localProxy`. */
+  proxy: ReencryptProxy;
+  /** The chain's ss58 format (recipient addresses must be of this network). */
+  ss58Format: number;
+  /** Default directory that gets "Shared with me" (the daemon's state dir). */
+  receiveDir: string;
+  /** Range reads of any object by fid; default: the store's. */
+  read?: RangeReader;
+}
 
 export interface EngineOptions {
   manifest: Manifest;
@@ -48,6 +84,8 @@ export interface EngineOptions {
   /** Watcher batch window, ms (default 500). */
   batchMs?: number;
   now?: () => number;
+  /** Sharing; absent: the share methods refuse. */
+  sharing?: EngineSharing;
 }
 
 const DEFAULT_SETTINGS: Settings = {
@@ -79,7 +117,7 @@ function isOfflineError(err: unknown): boolean {
   return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
 }
 
-export class SyncEngine implements SyncService {
+export class SyncEngine implements SyncService, ShareService {
   private readonly folders = new Map<string, FolderRuntime>();
   private readonly listeners = new Set<(e: DaemonEvent) => void>();
   private readonly activity: Activity[] = [];
@@ -442,6 +480,157 @@ export class SyncEngine implements SyncService {
   /** Path of an item in a folder's synced tree (for versions and sharing). */
   pathOf(folderId: string, itemId: ItemId): string | null {
     return pathOf(this.o.manifest.loadTree(folderId, 'synced'), itemId);
+  }
+
+  // --- sharing (docs/sharing.md) -------------------------------------------------------------
+
+  /** Runs `fn` between passes (the repository and its pack index are shared with them). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private requireSharing(): EngineSharing {
+    if (!this.o.sharing) throw new ShareError('BAD_ARGUMENT', 'sharing is not set up on this device');
+    return this.o.sharing;
+  }
+
+  /**
+   * Shares a synced file (its current version) or folder (its files as of now) with another
+   * account. A pass of the folder runs first, so what is shared is what is on disk.
+   */
+  async share(req: ShareRequest): Promise<ShareInfo> {
+    const sh = this.requireSharing();
+    const target = await resolveSharePath(req.path, [...this.folders.values()].map((f) => ({ id: f.id, root: f.root })));
+    checkRecipientAddress(req.recipient, sh.ss58Format);
+    checkShareOptions(req, this.now());
+    await this.schedule(target.folderId);
+    const rt = this.requireFolder(target.folderId);
+    if (rt.lastError) throw new ShareError('NOT_FOUND', `${target.folderId} could not be synced before sharing: ${rt.lastError}`);
+    return this.exclusive(async () => {
+      await this.o.repo.refresh();
+      const remote = await this.o.repo.loadFolder(target.folderId);
+      const paths = new Map<string, ItemId>();
+      for (const id of remote.tree.keys()) {
+        const p = pathOf(remote.tree, id);
+        if (p !== null) paths.set(p, id);
+      }
+      const id = target.rel === '' ? ROOT_ID : paths.get(target.rel);
+      const node = id === undefined ? undefined : remote.tree.get(id);
+      if (id === undefined || !node) throw new ShareError('NOT_FOUND', `${req.path} is not synced (ignored, or a sync problem holds it)`);
+      let items: ShareItem[];
+      let name: string;
+      if (node.kind === 'file') {
+        const entry = remote.files.get(id);
+        if (!entry) throw new ShareError('NOT_FOUND', `${req.path} has no synced version`);
+        name = node.name;
+        items = [{ path: name, entry }];
+      } else {
+        name = id === ROOT_ID ? path.basename(rt.root) : node.name;
+        const prefix = target.rel === '' ? '' : `${target.rel}/`;
+        items = [];
+        for (const [p, fid] of paths) {
+          const entry: FileEntry | undefined = remote.files.get(fid);
+          if (entry && p.startsWith(prefix)) items.push({ path: p.slice(prefix.length), entry });
+        }
+        items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      }
+      const created = await createShare({
+        keys: this.o.keys,
+        owner: { ...this.o.account, sign: (m) => sh.signer.sign(m) },
+        repo: this.o.repo,
+        store: this.o.store,
+        proxy: sh.proxy,
+        ss58Format: sh.ss58Format,
+        recipient: req.recipient,
+        kind: node.kind === 'file' ? 'file' : 'folder',
+        name,
+        items,
+        message: req.message ?? null,
+        expiresAt: req.expiresAt ?? null,
+        tmpDir: path.join(rt.root, METADATA_DIR_NAME, 'tmp'),
+        now: () => this.now(),
+        onPack: (p) => this.o.manifest.addPendingObject(p),
+      });
+      const rec: ShareInfo = {
+        id: created.body.id,
+        kind: created.body.kind,
+        name,
+        folderId: target.folderId,
+        path: target.rel,
+        recipient: created.body.recipient,
+        createdAt: created.body.createdAt,
+        expiresAt: created.body.expiresAt,
+        message: created.body.message,
+        files: items.length,
+        size: created.size,
+        contentIds: items.map((i) => i.entry.contentId),
+        manifest: created.location,
+        link: created.link,
+        revokedAt: null,
+        manifestDeleted: false,
+      };
+      addShareRecord(this.o.manifest, rec);
+      this.log(target.folderId, 'shared', target.rel === '' ? name : target.rel, `with ${rec.recipient}`);
+      return rec;
+    });
+  }
+
+  /** The shares made on this device, newest first. */
+  shares(): ShareInfo[] {
+    return listShareRecords(this.o.manifest).reverse();
+  }
+
+  /**
+   * Revokes a share: marked revoked here, and its manifest object deleted from CESS when the
+   * chain allows it (best effort; see docs/sharing.md for what this cannot undo).
+   */
+  async revokeShare(id: string): Promise<ShareInfo> {
+    let rec = updateShareRecord(this.o.manifest, id, (r) => ({ ...r, revokedAt: r.revokedAt ?? this.now() }));
+    if (!rec.manifestDeleted) {
+      try {
+        await this.o.store.delete(rec.manifest.fid);
+        this.o.manifest.removePendingObject(rec.manifest.fid);
+        rec = updateShareRecord(this.o.manifest, id, (r) => ({ ...r, manifestDeleted: true }));
+      } catch (err) {
+        this.log(rec.folderId, 'error', rec.path, `revoked share ${id}: its manifest object stays on CESS for now (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
+    this.log(rec.folderId, 'revoked', rec.path === '' ? rec.name : rec.path, `share with ${rec.recipient}`);
+    return rec;
+  }
+
+  /** Opens a share link for this account: preview (what it holds) or download into "Shared with me". */
+  async receive(req: ReceiveShareRequest): Promise<ReceivedShare> {
+    const sh = this.requireSharing();
+    const read: RangeReader = sh.read ?? ((fid, offset, length, signal) => this.o.store.read(fid, offset, length, signal));
+    if (req.dir !== undefined && !path.isAbsolute(req.dir)) throw new ShareError('BAD_PATH', `${req.dir}: the directory must be absolute`);
+    const common = {
+      link: req.link,
+      recipient: { address: this.o.account.address, secretScalar: this.o.account.secretScalar },
+      read,
+      ss58Format: sh.ss58Format,
+      now: () => this.now(),
+    };
+    const r = req.preview === true ? { ...(await openShare(common)), path: null } : await receiveShare({ ...common, baseDir: req.dir ?? sh.receiveDir });
+    if (r.path !== null) this.log('shared-with-me', 'received', r.path, `from ${r.link.owner}`);
+    return {
+      id: r.link.id,
+      kind: r.link.kind,
+      owner: r.link.owner,
+      message: r.link.message,
+      name: r.manifest.name,
+      size: r.size,
+      fileCount: r.fileCount,
+      createdAt: r.link.createdAt,
+      expiresAt: r.link.expiresAt,
+      path: r.path,
+      files: r.manifest.files.map((f) => ({ path: f.path, size: f.size })),
+    };
   }
 
   private requireFolder(id: string): FolderRuntime {
