@@ -22,4 +22,7 @@ dbus-run-session -- bash -c '
   npx vitest run "$@"
 ' vitest "$@"
 
+say "UI end to end (Playwright, Chromium, a real daemon on the local CESS network)"
+npx playwright test
+
 node scripts/summarize-tests.mjs

@@ -1,9 +1,23 @@
 /**
- * The status page's script. It runs in the Electron window (sandboxed, with the preload bridge
- * as window.cessSyncShell) and, later, in a browser served by the headless daemon (no bridge).
- * It imports nothing at runtime: the renderer has no bundler yet and is loaded as one module.
+ * The status page. The same code runs in the Electron window (sandboxed; the preload bridge
+ * `window.cessSyncShell` says where the daemon is and gives its token) and in a browser served by
+ * the headless daemon (no bridge: the token arrives once in `#token=`, is kept in sessionStorage
+ * for this tab only and removed from the address bar). Everything else goes to the daemon's API
+ * (./api.ts), validated with the contract's zod schemas. docs/ui.md describes the screens.
  */
 import type { DaemonConnection, ShellBridge } from '../main/ipc/contract.js';
+import type {
+  Activity,
+  DaemonEvent,
+  FolderStatus,
+  Problem,
+  Settings,
+  Status,
+} from '../sync/api/schema.js';
+import { ApiClient, ApiError, type EventSubscription } from './api.js';
+import { byId, setText } from './dom.js';
+import { actionLabel, limitFromForm, limitToForm, tokenFromHash } from './format.js';
+import { renderActivity, renderFolders, renderOverview, renderProblems } from './views.js';
 
 declare global {
   interface Window {
@@ -18,25 +32,316 @@ export function connectionText(connection: DaemonConnection | null, hasShell: bo
   return `Connected to the sync engine at ${connection.origin}.`;
 }
 
-function setStatus(text: string): void {
-  const el = document.getElementById('status');
-  if (el !== null) el.textContent = text;
+const TOKEN_KEY = 'cess-sync.token';
+const ACTIVITY_KEEP = 100;
+
+/** Finds the daemon: the Electron shell's bridge, or this page's origin plus the token. */
+async function findConnection(): Promise<DaemonConnection | null> {
+  const shell = window.cessSyncShell;
+  if (shell !== undefined) return shell.daemonConnection();
+  const fromHash = tokenFromHash(location.hash);
+  if (location.hash !== '') {
+    // The fragment never reaches the server, but it does reach history and screenshots.
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  if (fromHash !== null) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, fromHash);
+    } catch {
+      /* storage disabled: the token lives in memory only */
+    }
+  }
+  let token = fromHash;
+  if (token === null) {
+    try {
+      token = sessionStorage.getItem(TOKEN_KEY);
+    } catch {
+      token = null;
+    }
+  }
+  return token === null ? null : { origin: location.origin, token };
+}
+
+function forgetToken(): void {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* nothing stored */
+  }
+}
+
+type View = 'loading' | 'app' | 'unauthorized';
+
+function showView(view: View, reason?: string): void {
+  document.body.dataset.view = view;
+  byId('app').hidden = view !== 'app';
+  byId('unauthorized').hidden = view !== 'unauthorized';
+  if (reason !== undefined) setText('unauthorized-reason', reason);
+  if (view === 'unauthorized') setText('account', '—');
+}
+
+function setBanner(text: string): void {
+  const el = byId('connection');
+  el.hidden = text === '';
+  setText('connection', text);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+class App {
+  private status: Status | null = null;
+  private activity: Activity[] = [];
+  private events: EventSubscription | null = null;
+  private settingsLoaded = false;
+
+  constructor(private readonly api: ApiClient) {}
+
+  async start(): Promise<void> {
+    this.wire();
+    try {
+      const [status, activity, settings] = await Promise.all([
+        this.api.status(),
+        this.api.activity(50),
+        this.api.settings(),
+      ]);
+      showView('app');
+      this.activity = activity;
+      this.applyStatus(status);
+      renderActivity(this.activity);
+      this.fillSettings(settings);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.events = this.api.subscribe({
+      onEvent: (e) => this.onEvent(e),
+      onConnection: (open) => void this.onConnection(open),
+    });
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof ApiError && err.unauthorized) {
+      forgetToken();
+      this.events?.close();
+      showView(
+        'unauthorized',
+        "The sync engine refused this page's token: it may have been restarted (each start makes a new token) or the address was mistyped.",
+      );
+      return;
+    }
+    if (err instanceof ApiError && err.status === 0) {
+      showView('app');
+      setBanner('Not connected to the sync engine. Retrying…');
+      setTimeout(() => void this.retryStart(), 2000);
+      return;
+    }
+    showView('app');
+    setText('action-error', errorText(err));
+  }
+
+  private async retryStart(): Promise<void> {
+    try {
+      const [status, activity, settings] = await Promise.all([
+        this.api.status(),
+        this.api.activity(50),
+        this.api.settings(),
+      ]);
+      setBanner('');
+      this.activity = activity;
+      this.applyStatus(status);
+      renderActivity(this.activity);
+      if (!this.settingsLoaded) this.fillSettings(settings);
+      this.events ??= this.api.subscribe({
+        onEvent: (e) => this.onEvent(e),
+        onConnection: (open) => void this.onConnection(open),
+      });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async onConnection(open: boolean): Promise<void> {
+    if (open) {
+      setBanner('');
+      // Catch up on what happened while disconnected.
+      try {
+        this.activity = await this.api.activity(50);
+        renderActivity(this.activity);
+      } catch {
+        /* the next event or reconnect will tell */
+      }
+      return;
+    }
+    setBanner('Connection to the sync engine lost. Reconnecting…');
+    if (this.status !== null) document.body.dataset.state = 'disconnected';
+    // A refused token looks like any other closed socket to a browser: ask the API.
+    try {
+      await this.api.status();
+    } catch (err) {
+      if (err instanceof ApiError && err.unauthorized) this.fail(err);
+    }
+  }
+
+  private onEvent(e: DaemonEvent): void {
+    if (e.type === 'status') {
+      this.applyStatus(e.status);
+      return;
+    }
+    this.activity = [e.activity, ...this.activity].slice(0, ACTIVITY_KEEP);
+    renderActivity(this.activity);
+  }
+
+  private applyStatus(status: Status): void {
+    this.status = status;
+    renderOverview(status);
+    renderProblems(status.problems, status.folders, (p, a) => void this.problemAction(p, a));
+    renderFolders(status.folders, {
+      onPause: (f) => void this.run(() => this.api.pause(f.id)),
+      onResume: (f) => void this.run(() => this.api.resume(f.id)),
+      onSync: (f: FolderStatus) => void this.run(() => this.api.syncNow(f.id)),
+    });
+  }
+
+  /** Runs an action that returns the new status; shows its error next to the controls. */
+  private async run(action: () => Promise<Status>): Promise<void> {
+    setText('action-error', '');
+    try {
+      this.applyStatus(await action());
+    } catch (err) {
+      if (err instanceof ApiError && (err.unauthorized || err.status === 0)) this.fail(err);
+      else setText('action-error', errorText(err));
+    }
+  }
+
+  private async problemAction(p: Problem, action: string): Promise<void> {
+    setText('action-error', '');
+    try {
+      this.applyStatus(await this.api.problemAction(p.id, action));
+    } catch (err) {
+      if (err instanceof ApiError && err.unauthorized) this.fail(err);
+      else setText('action-error', `${actionLabel(action)} failed: ${errorText(err)}`);
+    }
+  }
+
+  private wire(): void {
+    byId('pause-toggle').addEventListener('click', (e) => {
+      const resume = (e.currentTarget as HTMLElement).dataset.action === 'resume';
+      void this.run(() => (resume ? this.api.resume() : this.api.pause()));
+    });
+    byId('sync-now').addEventListener('click', () => {
+      // syncNow resolves when the pass is done; progress arrives over the socket meanwhile.
+      void this.run(() => this.api.syncNow());
+    });
+    byId<HTMLFormElement>('add-folder').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.addFolder();
+    });
+    byId<HTMLFormElement>('settings').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.saveSettings();
+    });
+  }
+
+  private async addFolder(): Promise<void> {
+    const input = byId<HTMLInputElement>('folder-path');
+    const root = input.value.trim();
+    const message = byId('add-folder-message');
+    message.classList.remove('error');
+    if (root === '') {
+      message.classList.add('error');
+      setText('add-folder-message', "Enter the folder's path.");
+      input.focus();
+      return;
+    }
+    setText('add-folder-message', `Adding ${root}…`);
+    try {
+      const folder = await this.api.addFolder(root);
+      input.value = '';
+      setText('add-folder-message', `Added ${folder.root}. Its files are being synced.`);
+      this.applyStatus(await this.api.status());
+    } catch (err) {
+      if (err instanceof ApiError && err.unauthorized) return this.fail(err);
+      message.classList.add('error');
+      setText('add-folder-message', `Could not add the folder: ${errorText(err)}`);
+      input.focus();
+    }
+  }
+
+  private fillSettings(s: Settings): void {
+    this.settingsLoaded = true;
+    byId<HTMLInputElement>('upload-limit').value = limitToForm(s.uploadLimitBytesPerSec);
+    byId<HTMLInputElement>('download-limit').value = limitToForm(s.downloadLimitBytesPerSec);
+    byId<HTMLInputElement>('max-deletes').value = String(s.maxDeletesPerPass);
+    byId<HTMLInputElement>('rescan-interval').value = String(s.rescanIntervalSec);
+  }
+
+  private async saveSettings(): Promise<void> {
+    const message = byId('settings-message');
+    message.classList.remove('error');
+    const upload = limitFromForm(byId<HTMLInputElement>('upload-limit').value);
+    const download = limitFromForm(byId<HTMLInputElement>('download-limit').value);
+    const maxDeletes = Number(byId<HTMLInputElement>('max-deletes').value);
+    const rescan = Number(byId<HTMLInputElement>('rescan-interval').value);
+    const problems: string[] = [];
+    if (upload === 'invalid') problems.push('the upload limit must be a whole number of KiB/s');
+    if (download === 'invalid') problems.push('the download limit must be a whole number of KiB/s');
+    if (!Number.isInteger(maxDeletes) || maxDeletes < 1)
+      problems.push('the deletion limit must be a whole number, at least 1');
+    if (!Number.isInteger(rescan) || rescan < 1)
+      problems.push('the rescan interval must be a whole number of seconds, at least 1');
+    if (problems.length > 0 || upload === 'invalid' || download === 'invalid') {
+      message.classList.add('error');
+      setText('settings-message', `Not saved: ${problems.join('; ')}.`);
+      return;
+    }
+    try {
+      const saved = await this.api.saveSettings({
+        uploadLimitBytesPerSec: upload,
+        downloadLimitBytesPerSec: download,
+        maxDeletesPerPass: maxDeletes,
+        rescanIntervalSec: rescan,
+      });
+      this.fillSettings(saved);
+      setText('settings-message', 'Settings saved.');
+    } catch (err) {
+      if (err instanceof ApiError && err.unauthorized) return this.fail(err);
+      message.classList.add('error');
+      setText('settings-message', `Not saved: ${errorText(err)}`);
+    }
+  }
 }
 
 async function start(): Promise<void> {
   const shell = window.cessSyncShell;
-  if (shell === undefined) {
-    setStatus(connectionText(null, false));
+  shell?.onDeepLink((href) => setBanner(`Opened link: ${href}`));
+  let connection: DaemonConnection | null;
+  try {
+    connection = await findConnection();
+  } catch {
+    showView('unauthorized', 'Could not reach the app shell.');
     return;
   }
-  shell.onDeepLink((href) => setStatus(`Opened link: ${href}`));
-  try {
-    setStatus(connectionText(await shell.daemonConnection(), true));
-  } catch {
-    setStatus('Could not reach the app shell.');
+  if (connection === null) {
+    showView(
+      'unauthorized',
+      shell !== undefined
+        ? connectionText(null, true)
+        : "This page was opened without the sync engine's access token.",
+    );
+    return;
   }
+  await new App(new ApiClient(connection.origin, connection.token)).start();
 }
 
 if (typeof document !== 'undefined') {
+  // Pasting a new `cess-sync ui-url` address into this tab (e.g. after a daemon restart) only
+  // changes the fragment, which loads nothing: start over with the new token.
+  window.addEventListener('hashchange', () => {
+    if (window.cessSyncShell === undefined && tokenFromHash(location.hash) !== null) {
+      void findConnection().then(() => location.reload());
+    }
+  });
   void start();
 }

@@ -1,0 +1,80 @@
+/**
+ * Once per e2e run: builds the UI into dist/renderer, starts the local CESS network (the real
+ * CESS runtime under chopsticks + the project's gateway), makes a funded account with a territory
+ * and the gateway authorized, and sets up one device state dir for it (secret in an encrypted key
+ * file, never the user's keychain). What the tests need is passed on in E2E_* variables. The
+ * returned function is the teardown: it stops the network and removes everything.
+ */
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { txOf } from '../../src/cess/chain/metadata.js';
+import { signAndWait } from '../../src/cess/chain/tx.js';
+import { setupDevice } from '../../src/daemon/setup.js';
+import { DEFAULT_GENESIS, startDevnet } from '../../src/devnet/network.js';
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const t0 = Date.now();
+  const repo = path.resolve(import.meta.dirname, '../..');
+  if (process.env.E2E_SKIP_BUILD !== '1') {
+    execFileSync(process.execPath, [path.join(repo, 'scripts/build-renderer.mjs')], {
+      stdio: 'inherit',
+    });
+  }
+  await cryptoWaitReady();
+  const genesis = path.resolve(repo, process.env.CESS_GENESIS ?? DEFAULT_GENESIS);
+  const work = await mkdtemp(path.join(tmpdir(), 'cess-sync-e2e-'));
+  const net = await startDevnet({
+    genesisPath: genesis,
+    stateDir: path.join(work, 'devnet'),
+    minerDelay: 1000,
+    chainPort: 0,
+    gatewayPort: 0,
+  });
+  try {
+    const { api } = net;
+    const mnemonic = mnemonicGenerate(24);
+    const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
+      mnemonic,
+    );
+    await signAndWait(
+      api,
+      api.tx.balances.transferKeepAlive(pair.address, 10_000n * 10n ** 18n),
+      net.keys.users.Alice,
+    );
+    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(5, 'e2e', 30), pair);
+    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
+
+    process.env.CESS_SYNC_PASSPHRASE = randomBytes(16).toString('hex');
+    const stateDir = path.join(work, 'device-a');
+    const setup = await setupDevice({
+      stateDir,
+      network: { name: 'local', chain: [net.chainUrl], gateway: net.gatewayUrl },
+      mnemonic,
+      territory: 'e2e',
+      deviceName: 'e2e-laptop',
+      keyStore: 'file',
+    });
+    if (setup.todo.length > 0) throw new Error(`device not ready: ${setup.todo.join('; ')}`);
+    // Inherited by the test workers, which start after this returns.
+    process.env.E2E_WORK = work;
+    process.env.E2E_STATE_DIR = stateDir;
+    process.env.E2E_ACCOUNT = pair.address;
+    process.env.E2E_STATIC_DIR = path.join(repo, 'dist', 'renderer');
+    console.log(
+      `[e2e] devnet ${net.chainUrl}, gateway ${net.gatewayUrl}, account ${pair.address}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  } catch (err) {
+    await net.stop().catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+  return async () => {
+    await net.stop().catch((e: unknown) => console.error(`[e2e] devnet stop: ${String(e)}`));
+    await rm(work, { recursive: true, force: true });
+  };
+}
