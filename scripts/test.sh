@@ -12,8 +12,10 @@ rm -rf test-results && mkdir -p test-results
 
 say "type check"
 npx tsc -p tsconfig.test.json || { echo "0 passed, 1 failed"; exit 1; }
-say "lint"
+say "lint and format"
 npx eslint . || { echo "0 passed, 1 failed"; exit 1; }
+npx prettier --check . >/dev/null || { npx prettier --check . | tail -20; echo "0 passed, 1 failed"; exit 1; }
+npx tsc -p tsconfig.renderer.json --noEmit || { echo "0 passed, 1 failed"; exit 1; }
 
 say "unit and integration tests (vitest) in a D-Bus session with gnome-keyring"
 dbus-run-session -- bash -c '

@@ -26,7 +26,13 @@ import {
 } from './commands.js';
 import { parseRate } from './format.js';
 import { daemonCommand, setupCommand, type SetupCliOptions } from './local-commands.js';
-import { receiveCommand, revokeCommand, shareCommand, sharesCommand, type ShareCliOptions } from './share-commands.js';
+import {
+  receiveCommand,
+  revokeCommand,
+  shareCommand,
+  sharesCommand,
+  type ShareCliOptions,
+} from './share-commands.js';
 import { hostname } from 'node:os';
 
 export const EXIT_OK = 0;
@@ -77,7 +83,9 @@ function intArg(min: number, max: number): (value: string) => number {
 export function buildProgram(
   deps: CliDeps,
   run: (work: (client: DaemonClient, io: CliIO) => Promise<number>) => Promise<void>,
-  runLocal: (work: (stateDir: string, io: CliIO) => Promise<number>) => Promise<void> = async () => {
+  runLocal: (
+    work: (stateDir: string, io: CliIO) => Promise<number>,
+  ) => Promise<void> = async () => {
     throw new UsageError('this command needs the state directory');
   },
 ): Command {
@@ -183,15 +191,22 @@ export function buildProgram(
     .description('share a synced file or folder with another CESS account; prints the link')
     .requiredOption('--to <address>', "the recipient's CESS address")
     .option('-m, --message <text>', 'a message for the recipient (at most 500 characters)')
-    .option('--expires <duration>', 'expiry, e.g. 30m, 12h, 7d, 2w (enforced by the recipient\'s app)')
-    .action((path: string, opts: ShareCliOptions) => run((client, io) => shareCommand(client, io, path, opts)));
+    .option(
+      '--expires <duration>',
+      "expiry, e.g. 30m, 12h, 7d, 2w (enforced by the recipient's app)",
+    )
+    .action((path: string, opts: ShareCliOptions) =>
+      run((client, io) => shareCommand(client, io, path, opts)),
+    );
 
   program
     .command('receive <link>')
     .description('open a cess-sync:// share link and save what it holds under "Shared with me"')
     .option('--preview', 'only show what the link holds')
     .option('--dir <dir>', 'directory that gets the "Shared with me" folder')
-    .action((link: string, opts: { preview?: boolean; dir?: string }) => run((client, io) => receiveCommand(client, io, link, opts)));
+    .action((link: string, opts: { preview?: boolean; dir?: string }) =>
+      run((client, io) => receiveCommand(client, io, link, opts)),
+    );
 
   program
     .command('shares')
@@ -206,23 +221,40 @@ export function buildProgram(
   program
     .command('setup')
     .description('set this device up: network, account (kept in the OS keychain), territory')
-    .addOption(new Option('--network <name>', 'local (the devnet), testnet, or custom').default('local'))
+    .addOption(
+      new Option('--network <name>', 'local (the devnet), testnet, or custom').default('local'),
+    )
     .option('--chain <url...>', 'chain RPC endpoints (ws:// or wss://)')
     .option('--gateway <url>', 'CD²N gateway URL')
     .requiredOption('--territory <name>', 'the territory files are stored in')
-    .option('--device <name>', 'this device\'s name (shown in conflict copies)', hostname())
+    .option('--device <name>', "this device's name (shown in conflict copies)", hostname())
     .option('--create', 'create a new account (its recovery phrase is shown once)')
-    .option('--mnemonic-file <file>', 'import an account: a file holding its recovery phrase (- for stdin)')
-    .addOption(new Option('--key-store <where>', 'auto, keychain, or file (needs CESS_SYNC_PASSPHRASE)').choices(['auto', 'keychain', 'file']).default('auto'))
-    .action((opts: SetupCliOptions) => runLocal((stateDir, io) => setupCommand(stateDir, io, opts)));
+    .option(
+      '--mnemonic-file <file>',
+      'import an account: a file holding its recovery phrase (- for stdin)',
+    )
+    .addOption(
+      new Option('--key-store <where>', 'auto, keychain, or file (needs CESS_SYNC_PASSPHRASE)')
+        .choices(['auto', 'keychain', 'file'])
+        .default('auto'),
+    )
+    .action((opts: SetupCliOptions) =>
+      runLocal((stateDir, io) => setupCommand(stateDir, io, opts)),
+    );
 
   program
     .command('daemon')
     .description('run the sync engine and its local API in the foreground (Ctrl-C stops it)')
-    .addOption(new Option('--port <port>', 'local API port (0: any free)').argParser(intArg(0, 65535)).default(0))
+    .addOption(
+      new Option('--port <port>', 'local API port (0: any free)')
+        .argParser(intArg(0, 65535))
+        .default(0),
+    )
     .option('--ui <dir>', 'serve the web UI from this directory (headless mode)')
     .action((opts: { port: number; ui?: string }) =>
-      runLocal((stateDir, io) => daemonCommand(stateDir, io, opts, deps.signal ?? new AbortController().signal)),
+      runLocal((stateDir, io) =>
+        daemonCommand(stateDir, io, opts, deps.signal ?? new AbortController().signal),
+      ),
     );
 
   program

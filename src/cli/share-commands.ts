@@ -27,9 +27,15 @@ function expiryOf(text: string | undefined, now: number): number | undefined {
   }
 }
 
-export async function shareCommand(client: DaemonClient, io: CliIO, path: string, opts: ShareCliOptions): Promise<number> {
+export async function shareCommand(
+  client: DaemonClient,
+  io: CliIO,
+  path: string,
+  opts: ShareCliOptions,
+): Promise<number> {
   if (path.trim() === '') throw new UsageError('share needs a file or folder path');
-  if (opts.message !== undefined && opts.message.length > 500) throw new UsageError('--message: at most 500 characters');
+  if (opts.message !== undefined && opts.message.length > 500)
+    throw new UsageError('--message: at most 500 characters');
   const expiresAt = expiryOf(opts.expires, io.now());
   const rec = await client.share({
     path: resolve(io.cwd, path),
@@ -41,12 +47,19 @@ export async function shareCommand(client: DaemonClient, io: CliIO, path: string
     io.out(JSON.stringify(rec, null, 2));
     return 0;
   }
-  io.err(`Shared ${rec.kind} ${safeText(rec.name)} (${rec.files} file${rec.files === 1 ? '' : 's'}, ${formatBytes(rec.size)}) with ${safeText(rec.recipient)}${rec.expiresAt !== null ? `, until ${new Date(rec.expiresAt).toISOString()}` : ''}. Send them this link:`);
+  io.err(
+    `Shared ${rec.kind} ${safeText(rec.name)} (${rec.files} file${rec.files === 1 ? '' : 's'}, ${formatBytes(rec.size)}) with ${safeText(rec.recipient)}${rec.expiresAt !== null ? `, until ${new Date(rec.expiresAt).toISOString()}` : ''}. Send them this link:`,
+  );
   io.out(rec.link);
   return 0;
 }
 
-export async function receiveCommand(client: DaemonClient, io: CliIO, link: string, opts: { preview?: boolean; dir?: string }): Promise<number> {
+export async function receiveCommand(
+  client: DaemonClient,
+  io: CliIO,
+  link: string,
+  opts: { preview?: boolean; dir?: string },
+): Promise<number> {
   const r = await client.receiveShare({
     link,
     ...(opts.preview === true ? { preview: true } : {}),
@@ -56,7 +69,9 @@ export async function receiveCommand(client: DaemonClient, io: CliIO, link: stri
     io.out(JSON.stringify(r, null, 2));
     return 0;
   }
-  io.out(`${r.kind === 'file' ? 'File' : 'Folder'} ${safeText(r.name)} (${r.fileCount} file${r.fileCount === 1 ? '' : 's'}, ${formatBytes(r.size)}) from ${safeText(r.owner)}`);
+  io.out(
+    `${r.kind === 'file' ? 'File' : 'Folder'} ${safeText(r.name)} (${r.fileCount} file${r.fileCount === 1 ? '' : 's'}, ${formatBytes(r.size)}) from ${safeText(r.owner)}`,
+  );
   if (r.message !== null) io.out(`Message: ${safeText(r.message)}`);
   if (r.expiresAt !== null) io.out(`Expires: ${new Date(r.expiresAt).toISOString()}`);
   io.out(r.path === null ? '(preview: nothing downloaded)' : `Saved to ${safeText(r.path)}`);
@@ -64,7 +79,12 @@ export async function receiveCommand(client: DaemonClient, io: CliIO, link: stri
 }
 
 function shareLine(s: ShareInfo, now: number): string {
-  const state = s.revokedAt !== null ? 'revoked' : s.expiresAt !== null && s.expiresAt <= now ? 'expired' : 'active';
+  const state =
+    s.revokedAt !== null
+      ? 'revoked'
+      : s.expiresAt !== null && s.expiresAt <= now
+        ? 'expired'
+        : 'active';
   const what = s.path === '' ? s.name : s.path;
   return `${s.id}  ${state.padEnd(7)} ${s.kind.padEnd(6)} ${safeText(what)} -> ${safeText(s.recipient)}  (${new Date(s.createdAt).toISOString()})`;
 }
@@ -78,7 +98,8 @@ export async function sharesCommand(client: DaemonClient, io: CliIO): Promise<nu
 }
 
 export async function revokeCommand(client: DaemonClient, io: CliIO, id: string): Promise<number> {
-  if (!/^[0-9a-f]{32}$/.test(id)) throw new UsageError('revoke needs a share id (32 hex characters; see cess-sync shares)');
+  if (!/^[0-9a-f]{32}$/.test(id))
+    throw new UsageError('revoke needs a share id (32 hex characters; see cess-sync shares)');
   const s = await client.revokeShare(id);
   if (io.json === true) io.out(JSON.stringify(s, null, 2));
   else

@@ -32,7 +32,12 @@ import {
   type ShareOwner,
 } from '../../src/sync/share/index.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
-import { fundSyncAccount, makeSyncDevice, type SyncAccount, type SyncDevice } from '../support/sync-device.js';
+import {
+  fundSyncAccount,
+  makeSyncDevice,
+  type SyncAccount,
+  type SyncDevice,
+} from '../support/sync-device.js';
 
 const FOLDER = 'f0000000000000000000000000000006';
 
@@ -67,7 +72,11 @@ function recipient(pair: KeyringPair) {
   return { address: pair.address, secretScalar: secretScalarFromKeyringPair(pair) };
 }
 
-async function shareFile(name: string, to: string, extra: { expiresAt?: number | null; message?: string; now?: () => number } = {}) {
+async function shareFile(
+  name: string,
+  to: string,
+  extra: { expiresAt?: number | null; message?: string; now?: () => number } = {},
+) {
   return createShare({
     keys: a.ctx.keys,
     owner,
@@ -102,13 +111,25 @@ beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-share-'));
   acct = await fundSyncAccount(net);
-  a = await makeSyncDevice(net, acct.mnemonic, { name: 'owner', folderId: FOLDER, root: path.join(work, 'A', 'Sync'), manifestPath: path.join(work, 'A', 'manifest.sqlite') });
-  owner = { address: acct.pair.address, publicKey: acct.pair.publicKey, secretScalar: a.ctx.account.secretScalar, sign: (m) => acct.pair.sign(m) };
+  a = await makeSyncDevice(net, acct.mnemonic, {
+    name: 'owner',
+    folderId: FOLDER,
+    root: path.join(work, 'A', 'Sync'),
+    manifestPath: path.join(work, 'A', 'manifest.sqlite'),
+  });
+  owner = {
+    address: acct.pair.address,
+    publicKey: acct.pair.publicKey,
+    secretScalar: a.ctx.account.secretScalar,
+    sign: (m) => acct.pair.sign(m),
+  };
   const keyring = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format });
   bPair = keyring.addFromMnemonic(mnemonicGenerate(24));
   cPair = keyring.addFromMnemonic(mnemonicGenerate(24));
   // The recipients need no funds and no territory: downloads by fid are public.
-  read = gatewayRangeReader(new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(bPair) }));
+  read = gatewayRangeReader(
+    new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(bPair) }),
+  );
   await writeFile(path.join(a.root, 'report.bin'), ORIGINAL);
   await mkdir(path.join(a.root, 'album/2024'), { recursive: true });
   await writeFile(path.join(a.root, 'album/cover.txt'), 'cover\n');
@@ -135,8 +156,16 @@ describe('sharing a file version between accounts', () => {
     expect(decoded).not.toContain('report.bin');
     expect(created.manifest.files[0]!.chunks.length).toBeGreaterThanOrEqual(2);
 
-    const got = await receiveShare({ link: link1, recipient: recipient(bPair), read, ss58Format: net.ss58Format, baseDir: path.join(work, 'B') });
-    expect(got.path).toBe(path.join(work, 'B', SHARED_WITH_ME, ownerDirName(acct.pair.address), 'report.bin'));
+    const got = await receiveShare({
+      link: link1,
+      recipient: recipient(bPair),
+      read,
+      ss58Format: net.ss58Format,
+      baseDir: path.join(work, 'B'),
+    });
+    expect(got.path).toBe(
+      path.join(work, 'B', SHARED_WITH_ME, ownerDirName(acct.pair.address), 'report.bin'),
+    );
     expect(got.link.message).toBe('the Q3 report');
     expect(got.size).toBe(ORIGINAL.length);
     expect(Buffer.compare(await readFile(got.path), ORIGINAL)).toBe(0);
@@ -144,23 +173,37 @@ describe('sharing a file version between accounts', () => {
 
   it('C is told the share is not for it, and cannot decrypt it even ignoring the check', async () => {
     const err = await expectShareError(
-      receiveShare({ link: link1, recipient: recipient(cPair), read, baseDir: path.join(work, 'C') }),
+      receiveShare({
+        link: link1,
+        recipient: recipient(cPair),
+        read,
+        baseDir: path.join(work, 'C'),
+      }),
       'NOT_FOR_THIS_ACCOUNT',
     );
     expect(err.message).toContain(`this share is for ${bPair.address}, not for this account`);
     expect(existsSync(path.join(work, 'C', SHARED_WITH_ME))).toBe(false);
 
     const l = parseShareLink(link1);
-    const capsule = { E: Buffer.from(l.capsule.E, 'base64'), V: Buffer.from(l.capsule.V, 'base64'), S: Buffer.from(l.capsule.S, 'base64') };
+    const capsule = {
+      E: Buffer.from(l.capsule.E, 'base64'),
+      V: Buffer.from(l.capsule.V, 'base64'),
+      S: Buffer.from(l.capsule.S, 'base64'),
+    };
     const X = Buffer.from(l.X, 'base64');
     const keyB = decapsulateReEncrypted(secretScalarFromKeyringPair(bPair), X, capsule);
     const keyC = decapsulateReEncrypted(secretScalarFromKeyringPair(cPair), X, capsule);
     expect(Buffer.compare(keyB, keyC)).not.toBe(0);
     const sealed = await read(l.manifest.fid, l.manifest.offset, l.manifest.length);
     expect(openShareManifest(keyB, l.manifest.blobId, sealed).name).toBe('report.bin');
-    await expectShareError(Promise.resolve().then(() => openShareManifest(keyC, l.manifest.blobId, sealed)), 'AUTH_FAILED');
+    await expectShareError(
+      Promise.resolve().then(() => openShareManifest(keyC, l.manifest.blobId, sealed)),
+      'AUTH_FAILED',
+    );
     // The owner's own key does not open it either: only the re-encrypted capsule's holder can.
-    expect(() => openShareManifest(a.ctx.account.secretScalar, l.manifest.blobId, sealed)).toThrow(ShareError);
+    expect(() => openShareManifest(a.ctx.account.secretScalar, l.manifest.blobId, sealed)).toThrow(
+      ShareError,
+    );
   });
 
   it('a tampered, re-addressed or truncated link is refused', async () => {
@@ -169,28 +212,63 @@ describe('sharing a file version between accounts', () => {
     for (const at of [40, Math.floor(payload.length / 2), payload.length - 100]) {
       const ch = payload[at] === 'A' ? 'B' : 'A';
       const tampered = LINK_PREFIX + payload.slice(0, at) + ch + payload.slice(at + 1);
-      const e = await expectShareError(Promise.resolve().then(() => parseShareLink(tampered)), parseCode(tampered));
+      const e = await expectShareError(
+        Promise.resolve().then(() => parseShareLink(tampered)),
+        parseCode(tampered),
+      );
       expect(['BAD_LINK', 'BAD_SIGNATURE']).toContain(e.code);
     }
     // Re-address the link to C, keeping the owner's signature: the signature no longer verifies.
     const l = parseShareLink(link1);
-    const readdressed = LINK_PREFIX + Buffer.from(encodeLinkBody({ ...l, recipient: cPair.address }, l.sig), 'utf8').toString('base64url');
-    await expectShareError(receiveShare({ link: readdressed, recipient: recipient(cPair), read, baseDir: path.join(work, 'C') }), 'BAD_SIGNATURE');
+    const readdressed =
+      LINK_PREFIX +
+      Buffer.from(encodeLinkBody({ ...l, recipient: cPair.address }, l.sig), 'utf8').toString(
+        'base64url',
+      );
+    await expectShareError(
+      receiveShare({
+        link: readdressed,
+        recipient: recipient(cPair),
+        read,
+        baseDir: path.join(work, 'C'),
+      }),
+      'BAD_SIGNATURE',
+    );
     // Truncated anywhere: a typed BAD_LINK, never a crash.
     for (const cut of [1, 10, 200, payload.length - 1]) {
-      await expectShareError(Promise.resolve().then(() => parseShareLink(LINK_PREFIX + payload.slice(0, payload.length - cut))), 'BAD_LINK');
+      await expectShareError(
+        Promise.resolve().then(() =>
+          parseShareLink(LINK_PREFIX + payload.slice(0, payload.length - cut)),
+        ),
+        'BAD_LINK',
+      );
     }
-    await expectShareError(Promise.resolve().then(() => parseShareLink('https://example.com/x')), 'BAD_LINK');
+    await expectShareError(
+      Promise.resolve().then(() => parseShareLink('https://example.com/x')),
+      'BAD_LINK',
+    );
   });
 
   it('an expired share is refused', async () => {
     const start = Date.now();
     const created = await shareFile('report.bin', bPair.address, { expiresAt: start + 60_000 });
     await expectShareError(
-      receiveShare({ link: created.link, recipient: recipient(bPair), read, baseDir: path.join(work, 'B'), now: () => start + 61_000 }),
+      receiveShare({
+        link: created.link,
+        recipient: recipient(bPair),
+        read,
+        baseDir: path.join(work, 'B'),
+        now: () => start + 61_000,
+      }),
       'EXPIRED',
     );
-    const preview = await receiveShare({ link: created.link, recipient: recipient(bPair), read, baseDir: path.join(work, 'B2'), now: () => start + 59_000 });
+    const preview = await receiveShare({
+      link: created.link,
+      recipient: recipient(bPair),
+      read,
+      baseDir: path.join(work, 'B2'),
+      now: () => start + 59_000,
+    });
     expect(Buffer.compare(await readFile(preview.path), ORIGINAL)).toBe(0);
   });
 
@@ -202,24 +280,39 @@ describe('sharing a file version between accounts', () => {
     const newEntry = await entryOf('report.bin');
     expect(newEntry.contentId).not.toBe(oldEntry.contentId);
 
-    const again = await receiveShare({ link: link1, recipient: recipient(bPair), read, baseDir: path.join(work, 'B') });
+    const again = await receiveShare({
+      link: link1,
+      recipient: recipient(bPair),
+      read,
+      baseDir: path.join(work, 'B'),
+    });
     expect(path.basename(again.path)).toBe('report (2).bin');
     expect(Buffer.compare(await readFile(again.path), ORIGINAL)).toBe(0);
 
     // B's key is the old version's K_f: it does not open the new version's file node, even
     // given its exact location (which nothing gives B).
     const l = parseShareLink(link1);
-    const keyB = decapsulateReEncrypted(secretScalarFromKeyringPair(bPair), Buffer.from(l.X, 'base64'), {
-      E: Buffer.from(l.capsule.E, 'base64'),
-      V: Buffer.from(l.capsule.V, 'base64'),
-      S: Buffer.from(l.capsule.S, 'base64'),
-    });
+    const keyB = decapsulateReEncrypted(
+      secretScalarFromKeyringPair(bPair),
+      Buffer.from(l.X, 'base64'),
+      {
+        E: Buffer.from(l.capsule.E, 'base64'),
+        V: Buffer.from(l.capsule.V, 'base64'),
+        S: Buffer.from(l.capsule.S, 'base64'),
+      },
+    );
     const at = a.repo.locate('filenode', newEntry.fileNode.blobId)!;
     const sealedNode = await read(at.fid, at.entry.offset, at.entry.length);
     expect(() => openFileNode(keyB, newEntry.fileNode.blobId, sealedNode)).toThrow(FormatError);
     // ...while the old version's node does open with it (the share is exactly that version).
     const oldAt = a.repo.locate('filenode', oldEntry.fileNode.blobId)!;
-    expect(openFileNode(keyB, oldEntry.fileNode.blobId, await read(oldAt.fid, oldAt.entry.offset, oldAt.entry.length)).size).toBe(ORIGINAL.length);
+    expect(
+      openFileNode(
+        keyB,
+        oldEntry.fileNode.blobId,
+        await read(oldAt.fid, oldAt.entry.offset, oldAt.entry.length),
+      ).size,
+    ).toBe(ORIGINAL.length);
   });
 });
 
@@ -235,13 +328,22 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
     engineA = new SyncEngine({
       manifest: a.manifest,
       keys: a.ctx.keys,
-      account: { address: acct.pair.address, publicKey: acct.pair.publicKey, secretScalar: a.ctx.account.secretScalar },
+      account: {
+        address: acct.pair.address,
+        publicKey: acct.pair.publicKey,
+        secretScalar: a.ctx.account.secretScalar,
+      },
       repo: a.repo,
       store: a.store,
       deviceName: 'owner',
       watch: false,
       pollMs: 0,
-      sharing: { signer: keyringSigner(acct.pair), proxy: a.gateway, ss58Format: net.ss58Format, receiveDir: path.join(work, 'A') },
+      sharing: {
+        signer: keyringSigner(acct.pair),
+        proxy: a.gateway,
+        ss58Format: net.ss58Format,
+        receiveDir: path.join(work, 'A'),
+      },
     });
     await engineA.start();
     await engineA.syncNow();
@@ -251,13 +353,23 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
     engineB = new SyncEngine({
       manifest: mB,
       keys: keysB,
-      account: { address: bPair.address, publicKey: bPair.publicKey, secretScalar: secretScalarFromKeyringPair(bPair) },
+      account: {
+        address: bPair.address,
+        publicKey: bPair.publicKey,
+        secretScalar: secretScalarFromKeyringPair(bPair),
+      },
       repo: new Repository(a.store, keysB),
       store: a.store,
       deviceName: 'recipient',
       watch: false,
       pollMs: 0,
-      sharing: { signer: keyringSigner(bPair), proxy: a.gateway, ss58Format: net.ss58Format, receiveDir: path.join(work, 'Bengine'), read },
+      sharing: {
+        signer: keyringSigner(bPair),
+        proxy: a.gateway,
+        ss58Format: net.ss58Format,
+        receiveDir: path.join(work, 'Bengine'),
+        read,
+      },
     });
   });
 
@@ -271,28 +383,69 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
     await writeFile(outside, 'not synced');
     await expectShareError(engineA.share({ path: outside, recipient: bPair.address }), 'BAD_PATH');
     await symlink(outside, path.join(a.root, 'link.txt'));
-    await expectShareError(engineA.share({ path: path.join(a.root, 'link.txt'), recipient: bPair.address }), 'BAD_PATH');
-    await expectShareError(engineA.share({ path: path.join(a.root, 'album', '..', '..', 'outside.txt'), recipient: bPair.address }), 'BAD_PATH');
-    await expectShareError(engineA.share({ path: path.join(a.root, '.cess-sync-root'), recipient: bPair.address }), 'BAD_PATH');
-    await expectShareError(engineA.share({ path: 'album/cover.txt', recipient: bPair.address }), 'BAD_PATH');
+    await expectShareError(
+      engineA.share({ path: path.join(a.root, 'link.txt'), recipient: bPair.address }),
+      'BAD_PATH',
+    );
+    await expectShareError(
+      engineA.share({
+        path: path.join(a.root, 'album', '..', '..', 'outside.txt'),
+        recipient: bPair.address,
+      }),
+      'BAD_PATH',
+    );
+    await expectShareError(
+      engineA.share({ path: path.join(a.root, '.cess-sync-root'), recipient: bPair.address }),
+      'BAD_PATH',
+    );
+    await expectShareError(
+      engineA.share({ path: 'album/cover.txt', recipient: bPair.address }),
+      'BAD_PATH',
+    );
     await rm(path.join(a.root, 'link.txt'));
     // Another network's address, a non-address, and the owner itself are refused.
-    await expectShareError(engineA.share({ path: path.join(a.root, 'album'), recipient: new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Bob').address }), 'BAD_RECIPIENT');
-    await expectShareError(engineA.share({ path: path.join(a.root, 'album'), recipient: 'not-an-address' }), 'BAD_RECIPIENT');
+    await expectShareError(
+      engineA.share({
+        path: path.join(a.root, 'album'),
+        recipient: new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Bob').address,
+      }),
+      'BAD_RECIPIENT',
+    );
+    await expectShareError(
+      engineA.share({ path: path.join(a.root, 'album'), recipient: 'not-an-address' }),
+      'BAD_RECIPIENT',
+    );
   });
 
   it('shares a folder in one link; B receives every file; A lists and revokes it', async () => {
-    const rec = await engineA.share({ path: path.join(a.root, 'album'), recipient: bPair.address, message: 'holiday pictures' });
+    const rec = await engineA.share({
+      path: path.join(a.root, 'album'),
+      recipient: bPair.address,
+      message: 'holiday pictures',
+    });
     expect(rec.kind).toBe('folder');
     expect(rec.files).toBe(3);
     folderLink = rec.link;
     const preview = await engineB.receive({ link: folderLink, preview: true });
-    expect(preview).toMatchObject({ name: 'album', fileCount: 3, owner: acct.pair.address, message: 'holiday pictures', path: null });
+    expect(preview).toMatchObject({
+      name: 'album',
+      fileCount: 3,
+      owner: acct.pair.address,
+      message: 'holiday pictures',
+      path: null,
+    });
     const got = await engineB.receive({ link: folderLink });
-    expect(got.path).toBe(path.join(work, 'Bengine', SHARED_WITH_ME, ownerDirName(acct.pair.address), 'album'));
+    expect(got.path).toBe(
+      path.join(work, 'Bengine', SHARED_WITH_ME, ownerDirName(acct.pair.address), 'album'),
+    );
     expect(await readFile(path.join(got.path!, 'cover.txt'), 'utf8')).toBe('cover\n');
     expect(await readFile(path.join(got.path!, '2024/empty.txt'), 'utf8')).toBe('');
-    expect(Buffer.compare(await readFile(path.join(got.path!, '2024/photo.raw')), content('photo', 700_000))).toBe(0);
+    expect(
+      Buffer.compare(
+        await readFile(path.join(got.path!, '2024/photo.raw')),
+        content('photo', 700_000),
+      ),
+    ).toBe(0);
 
     await expectShareError(engineA.receive({ link: folderLink }), 'NOT_FOR_THIS_ACCOUNT');
     expect(engineA.shares().map((s) => s.id)).toContain(rec.id);
@@ -309,7 +462,11 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
   it('shares a single file by path (a pass runs first, so the latest edit is shared)', async () => {
     const latest = content('latest', 600_000);
     await writeFile(path.join(a.root, 'report.bin'), latest);
-    const rec = await engineA.share({ path: path.join(a.root, 'report.bin'), recipient: bPair.address, expiresAt: Date.now() + 3_600_000 });
+    const rec = await engineA.share({
+      path: path.join(a.root, 'report.bin'),
+      recipient: bPair.address,
+      expiresAt: Date.now() + 3_600_000,
+    });
     expect(rec.kind).toBe('file');
     const got = await engineB.receive({ link: rec.link });
     expect(Buffer.compare(await readFile(got.path!), latest)).toBe(0);

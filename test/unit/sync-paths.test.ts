@@ -352,6 +352,11 @@ describe('caseClashes', () => {
   it('folds locale-independently (no Turkish rule) and approximates full case folding', () => {
     expect(caseFoldKey('I')).toBe('i');
     expect(caseFoldKey('\u0131')).toBe('i'); // dotless i upper-cases to I
+    // Capital sharp s lowers to ß, which upper-cases to SS: all three fold alike, and the
+    // key is stable (a fast-check counterexample once).
+    expect(caseFoldKey('\u1e9e')).toBe('ss');
+    expect(caseFoldKey('\u00df')).toBe('ss');
+    expect(caseFoldKey(caseFoldKey('\u1e9e'))).toBe(caseFoldKey('\u1e9e'));
     expect(caseFoldKey('\u017f')).toBe('s'); // long s
     expect(caseFoldKey('\u03c2')).toBe(caseFoldKey('\u03a3')); // final sigma and Sigma
     expect(caseFoldKey('\u212a')).toBe('k'); // Kelvin sign

@@ -82,7 +82,9 @@ export const addFolderRequestSchema = z
   .strict();
 export type AddFolderRequest = z.infer<typeof addFolderRequestSchema>;
 
-export const problemActionRequestSchema = z.object({ problemId: z.string(), action: z.string() }).strict();
+export const problemActionRequestSchema = z
+  .object({ problemId: z.string(), action: z.string() })
+  .strict();
 export type ProblemActionRequest = z.infer<typeof problemActionRequestSchema>;
 
 export const settingsSchema = z
@@ -144,7 +146,14 @@ export const shareInfoSchema = z
     size: z.number().int().nonnegative(),
     /** The shared versions' content ids (a share never follows later versions). */
     contentIds: z.array(z.string()),
-    manifest: z.object({ fid: z.string(), offset: z.number().int(), length: z.number().int(), blobId: z.string() }).strict(),
+    manifest: z
+      .object({
+        fid: z.string(),
+        offset: z.number().int(),
+        length: z.number().int(),
+        blobId: z.string(),
+      })
+      .strict(),
     /** The cess-sync:// link to give the recipient. */
     link: z.string(),
     revokedAt: z.number().int().nullable(),
@@ -157,7 +166,9 @@ export type ShareInfo = z.infer<typeof shareInfoSchema>;
 export const shareListSchema = z.object({ shares: z.array(shareInfoSchema) }).strict();
 export type ShareList = z.infer<typeof shareListSchema>;
 
-export const revokeShareRequestSchema = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).strict();
+export const revokeShareRequestSchema = z
+  .object({ id: z.string().regex(/^[0-9a-f]{32}$/) })
+  .strict();
 export type RevokeShareRequest = z.infer<typeof revokeShareRequestSchema>;
 
 /** POST /api/v1/shares/receive: open a link; `preview` only shows what it holds. */

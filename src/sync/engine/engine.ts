@@ -37,7 +37,12 @@ import type { Plan } from '../planner/index.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import type { Repository } from '../remote/repository.js';
 import { watchFolder, type FolderWatcher } from '../scan/index.js';
-import { RootMissingError, initFolderRoot, syncFolderOnce, type AccountKeys } from './folder-sync.js';
+import {
+  RootMissingError,
+  initFolderRoot,
+  syncFolderOnce,
+  type AccountKeys,
+} from './folder-sync.js';
 import { METADATA_DIR_NAME } from '../ignore/index.js';
 import type { FileEntry } from '../format/index.js';
 import {
@@ -127,7 +132,14 @@ export class SyncEngine implements SyncService, ShareService {
   private allPaused = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private progress: Progress = { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, speed: 0, etaSeconds: null };
+  private progress: Progress = {
+    bytesDone: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    filesTotal: 0,
+    speed: 0,
+    etaSeconds: null,
+  };
   private speedWindow: { t: number; bytes: number }[] = [];
 
   constructor(private readonly o: EngineOptions) {}
@@ -163,7 +175,15 @@ export class SyncEngine implements SyncService, ShareService {
 
   private async attach(id: string, root: string, paused: boolean): Promise<FolderRuntime> {
     const rt: FolderRuntime = {
-      id, root, paused, lastSyncMs: null, lastError: null, offline: false, held: [], allowHeldOnce: false, problems: [],
+      id,
+      root,
+      paused,
+      lastSyncMs: null,
+      lastError: null,
+      offline: false,
+      held: [],
+      allowHeldOnce: false,
+      problems: [],
     };
     this.folders.set(id, rt);
     if (this.o.watch !== false) {
@@ -200,7 +220,14 @@ export class SyncEngine implements SyncService, ShareService {
     const rt = this.folders.get(folderId);
     if (!rt || rt.paused || this.allPaused || this.stopped) return;
     this.running = folderId;
-    this.progress = { bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, speed: 0, etaSeconds: null };
+    this.progress = {
+      bytesDone: 0,
+      bytesTotal: 0,
+      filesDone: 0,
+      filesTotal: 0,
+      speed: 0,
+      etaSeconds: null,
+    };
     this.speedWindow = [];
     this.emitStatus();
     try {
@@ -255,30 +282,58 @@ export class SyncEngine implements SyncService, ShareService {
     }
   }
 
-  private problemsOf(rt: FolderRuntime, p: Plan, scanProblems: { path: string; code: string; message: string }[]): Problem[] {
+  private problemsOf(
+    rt: FolderRuntime,
+    p: Plan,
+    scanProblems: { path: string; code: string; message: string }[],
+  ): Problem[] {
     const out: Problem[] = [];
+    // The planner says why deletes were held; the user sees one problem with the actions.
+    const heldWhy = p.problems.filter(
+      (pr) => pr.kind === 'tooManyDeletes' || pr.kind === 'emptyTree',
+    );
     if (p.held.length > 0) {
       out.push({
         id: `${rt.id}:held`,
         folderId: rt.id,
         kind: 'heldDeletes',
         path: null,
-        message: `${p.held.length} deletions are waiting for your confirmation (more than ${this.getSettings().maxDeletesPerPass} in one pass, or a folder that looks emptied).`,
+        message: `${p.held.length} deletions are waiting for your confirmation: ${
+          heldWhy.map((pr) => pr.message).join('; ') ||
+          `more than ${this.getSettings().maxDeletesPerPass} in one pass, or a folder that looks emptied`
+        }.`,
         actions: ['confirmDeletes', 'refuseDeletes'],
       });
     }
     for (const pr of p.problems) {
-      out.push({ id: `${rt.id}:plan:${pr.kind}:${(pr.ids ?? []).join(',')}`, folderId: rt.id, kind: pr.kind, path: null, message: pr.message, actions: [] });
+      if (heldWhy.includes(pr)) continue;
+      out.push({
+        id: `${rt.id}:plan:${pr.kind}:${(pr.ids ?? []).join(',')}`,
+        folderId: rt.id,
+        kind: pr.kind,
+        path: null,
+        message: pr.message,
+        actions: [],
+      });
     }
     for (const sp of scanProblems) {
-      out.push({ id: `${rt.id}:scan:${sp.code}:${sp.path}`, folderId: rt.id, kind: sp.code, path: sp.path, message: sp.message, actions: [] });
+      out.push({
+        id: `${rt.id}:scan:${sp.code}:${sp.path}`,
+        folderId: rt.id,
+        kind: sp.code,
+        path: sp.path,
+        message: sp.message,
+        actions: [],
+      });
     }
     return out;
   }
 
   /** Pending objects whose deals the miners finished become stored. */
   private trackPending(): void {
-    const stored = new Set(this.o.repo.storedObjects.filter((s) => s.state === 'stored').map((s) => s.fid));
+    const stored = new Set(
+      this.o.repo.storedObjects.filter((s) => s.state === 'stored').map((s) => s.fid),
+    );
     for (const p of this.o.manifest.listPendingObjects('pending')) {
       if (stored.has(p.fid)) this.o.manifest.markObjectStored(p.fid);
     }
@@ -286,9 +341,13 @@ export class SyncEngine implements SyncService, ShareService {
 
   private addBytes(n: number): void {
     const t = this.now();
-    this.progress.bytesDone = Math.min(this.progress.bytesTotal || Number.MAX_SAFE_INTEGER, this.progress.bytesDone + n);
+    this.progress.bytesDone = Math.min(
+      this.progress.bytesTotal || Number.MAX_SAFE_INTEGER,
+      this.progress.bytesDone + n,
+    );
     this.speedWindow.push({ t, bytes: n });
-    while (this.speedWindow.length > 0 && t - (this.speedWindow[0]?.t ?? t) > 5000) this.speedWindow.shift();
+    while (this.speedWindow.length > 0 && t - (this.speedWindow[0]?.t ?? t) > 5000)
+      this.speedWindow.shift();
     const first = this.speedWindow[0];
     const span = first ? Math.max(1, t - first.t) : 1;
     const bytes = this.speedWindow.reduce((s, w) => s + w.bytes, 0);
@@ -299,7 +358,13 @@ export class SyncEngine implements SyncService, ShareService {
   }
 
   private log(folderId: string, kind: string, p: string, detail?: string): void {
-    const a: Activity = { timeMs: this.now(), folderId, kind, path: p, ...(detail !== undefined ? { detail } : {}) };
+    const a: Activity = {
+      timeMs: this.now(),
+      folderId,
+      kind,
+      path: p,
+      ...(detail !== undefined ? { detail } : {}),
+    };
     this.activity.push(a);
     if (this.activity.length > ACTIVITY_KEEP) this.activity.shift();
     for (const l of this.listeners) l({ type: 'activity', activity: a });
@@ -369,7 +434,10 @@ export class SyncEngine implements SyncService, ShareService {
     } else {
       const rt = this.requireFolder(folderId);
       rt.paused = true;
-      this.o.manifest.setFolderSettings(folderId, { ...(this.o.manifest.getFolder(folderId)?.settings ?? {}), paused: true });
+      this.o.manifest.setFolderSettings(folderId, {
+        ...(this.o.manifest.getFolder(folderId)?.settings ?? {}),
+        paused: true,
+      });
     }
     this.emitStatus();
   }
@@ -382,7 +450,10 @@ export class SyncEngine implements SyncService, ShareService {
     } else {
       const rt = this.requireFolder(folderId);
       rt.paused = false;
-      this.o.manifest.setFolderSettings(folderId, { ...(this.o.manifest.getFolder(folderId)?.settings ?? {}), paused: false });
+      this.o.manifest.setFolderSettings(folderId, {
+        ...(this.o.manifest.getFolder(folderId)?.settings ?? {}),
+        paused: false,
+      });
       void this.schedule(folderId);
     }
     this.emitStatus();
@@ -390,7 +461,8 @@ export class SyncEngine implements SyncService, ShareService {
 
   /** Runs a pass now (all folders, or one) and resolves when it is done. */
   async syncNow(folderId?: string): Promise<void> {
-    const ids = folderId === undefined ? [...this.folders.keys()] : [this.requireFolder(folderId).id];
+    const ids =
+      folderId === undefined ? [...this.folders.keys()] : [this.requireFolder(folderId).id];
     await Promise.all(ids.map((id) => this.schedule(id)));
   }
 
@@ -409,7 +481,10 @@ export class SyncEngine implements SyncService, ShareService {
     await initFolderRoot(root);
     // The folder id is shared by every device of the account that syncs this folder; the first
     // folder of an account gets a well-known id so a second device finds it.
-    const id = this.folders.size === 0 && !this.o.manifest.getFolder(DEFAULT_FOLDER_ID) ? DEFAULT_FOLDER_ID : randomBytes(16).toString('hex');
+    const id =
+      this.folders.size === 0 && !this.o.manifest.getFolder(DEFAULT_FOLDER_ID)
+        ? DEFAULT_FOLDER_ID
+        : randomBytes(16).toString('hex');
     this.o.manifest.addFolder({ id, rootPath: root, settings: { excluded: req.excluded ?? [] } });
     await this.attach(id, root, false);
     void this.schedule(id);
@@ -459,7 +534,10 @@ export class SyncEngine implements SyncService, ShareService {
   }
 
   getSettings(): Settings {
-    return { ...DEFAULT_SETTINGS, ...(this.o.manifest.getState<Partial<Settings>>('settings') ?? {}) };
+    return {
+      ...DEFAULT_SETTINGS,
+      ...(this.o.manifest.getState<Partial<Settings>>('settings') ?? {}),
+    };
   }
 
   async setSettings(s: Settings): Promise<Settings> {
@@ -495,7 +573,8 @@ export class SyncEngine implements SyncService, ShareService {
   }
 
   private requireSharing(): EngineSharing {
-    if (!this.o.sharing) throw new ShareError('BAD_ARGUMENT', 'sharing is not set up on this device');
+    if (!this.o.sharing)
+      throw new ShareError('BAD_ARGUMENT', 'sharing is not set up on this device');
     return this.o.sharing;
   }
 
@@ -505,12 +584,19 @@ export class SyncEngine implements SyncService, ShareService {
    */
   async share(req: ShareRequest): Promise<ShareInfo> {
     const sh = this.requireSharing();
-    const target = await resolveSharePath(req.path, [...this.folders.values()].map((f) => ({ id: f.id, root: f.root })));
+    const target = await resolveSharePath(
+      req.path,
+      [...this.folders.values()].map((f) => ({ id: f.id, root: f.root })),
+    );
     checkRecipientAddress(req.recipient, sh.ss58Format);
     checkShareOptions(req, this.now());
     await this.schedule(target.folderId);
     const rt = this.requireFolder(target.folderId);
-    if (rt.lastError) throw new ShareError('NOT_FOUND', `${target.folderId} could not be synced before sharing: ${rt.lastError}`);
+    if (rt.lastError)
+      throw new ShareError(
+        'NOT_FOUND',
+        `${target.folderId} could not be synced before sharing: ${rt.lastError}`,
+      );
     return this.exclusive(async () => {
       await this.o.repo.refresh();
       const remote = await this.o.repo.loadFolder(target.folderId);
@@ -521,7 +607,11 @@ export class SyncEngine implements SyncService, ShareService {
       }
       const id = target.rel === '' ? ROOT_ID : paths.get(target.rel);
       const node = id === undefined ? undefined : remote.tree.get(id);
-      if (id === undefined || !node) throw new ShareError('NOT_FOUND', `${req.path} is not synced (ignored, or a sync problem holds it)`);
+      if (id === undefined || !node)
+        throw new ShareError(
+          'NOT_FOUND',
+          `${req.path} is not synced (ignored, or a sync problem holds it)`,
+        );
       let items: ShareItem[];
       let name: string;
       if (node.kind === 'file') {
@@ -575,7 +665,12 @@ export class SyncEngine implements SyncService, ShareService {
         manifestDeleted: false,
       };
       addShareRecord(this.o.manifest, rec);
-      this.log(target.folderId, 'shared', target.rel === '' ? name : target.rel, `with ${rec.recipient}`);
+      this.log(
+        target.folderId,
+        'shared',
+        target.rel === '' ? name : target.rel,
+        `with ${rec.recipient}`,
+      );
       return rec;
     });
   }
@@ -590,25 +685,40 @@ export class SyncEngine implements SyncService, ShareService {
    * chain allows it (best effort; see docs/sharing.md for what this cannot undo).
    */
   async revokeShare(id: string): Promise<ShareInfo> {
-    let rec = updateShareRecord(this.o.manifest, id, (r) => ({ ...r, revokedAt: r.revokedAt ?? this.now() }));
+    let rec = updateShareRecord(this.o.manifest, id, (r) => ({
+      ...r,
+      revokedAt: r.revokedAt ?? this.now(),
+    }));
     if (!rec.manifestDeleted) {
       try {
         await this.o.store.delete(rec.manifest.fid);
         this.o.manifest.removePendingObject(rec.manifest.fid);
         rec = updateShareRecord(this.o.manifest, id, (r) => ({ ...r, manifestDeleted: true }));
       } catch (err) {
-        this.log(rec.folderId, 'error', rec.path, `revoked share ${id}: its manifest object stays on CESS for now (${err instanceof Error ? err.message : String(err)})`);
+        this.log(
+          rec.folderId,
+          'error',
+          rec.path,
+          `revoked share ${id}: its manifest object stays on CESS for now (${err instanceof Error ? err.message : String(err)})`,
+        );
       }
     }
-    this.log(rec.folderId, 'revoked', rec.path === '' ? rec.name : rec.path, `share with ${rec.recipient}`);
+    this.log(
+      rec.folderId,
+      'revoked',
+      rec.path === '' ? rec.name : rec.path,
+      `share with ${rec.recipient}`,
+    );
     return rec;
   }
 
   /** Opens a share link for this account: preview (what it holds) or download into "Shared with me". */
   async receive(req: ReceiveShareRequest): Promise<ReceivedShare> {
     const sh = this.requireSharing();
-    const read: RangeReader = sh.read ?? ((fid, offset, length, signal) => this.o.store.read(fid, offset, length, signal));
-    if (req.dir !== undefined && !path.isAbsolute(req.dir)) throw new ShareError('BAD_PATH', `${req.dir}: the directory must be absolute`);
+    const read: RangeReader =
+      sh.read ?? ((fid, offset, length, signal) => this.o.store.read(fid, offset, length, signal));
+    if (req.dir !== undefined && !path.isAbsolute(req.dir))
+      throw new ShareError('BAD_PATH', `${req.dir}: the directory must be absolute`);
     const common = {
       link: req.link,
       recipient: { address: this.o.account.address, secretScalar: this.o.account.secretScalar },
@@ -616,7 +726,10 @@ export class SyncEngine implements SyncService, ShareService {
       ss58Format: sh.ss58Format,
       now: () => this.now(),
     };
-    const r = req.preview === true ? { ...(await openShare(common)), path: null } : await receiveShare({ ...common, baseDir: req.dir ?? sh.receiveDir });
+    const r =
+      req.preview === true
+        ? { ...(await openShare(common)), path: null }
+        : await receiveShare({ ...common, baseDir: req.dir ?? sh.receiveDir });
     if (r.path !== null) this.log('shared-with-me', 'received', r.path, `from ${r.link.owner}`);
     return {
       id: r.link.id,

@@ -192,7 +192,9 @@ export function portabilityProblems(
  * mappings), so the key can report a clash the disk would not have; it errs on telling.
  */
 export function caseFoldKey(name: string): string {
-  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  // Lower first: U+1E9E (capital sharp s) lowers to ß, which only upper-cases to SS; without
+  // the first lowering, 'ẞ' and 'ß' would fold differently (found by the property test).
+  return name.normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }
 
 /**

@@ -19,13 +19,34 @@ import {
   reEncrypt,
   type Capsule,
 } from '../../cess/pret/index.js';
-import { Packer, decodeFileNode, writableSink, type FileEntry, type FormatKeys } from '../format/index.js';
+import {
+  Packer,
+  decodeFileNode,
+  writableSink,
+  type FileEntry,
+  type FormatKeys,
+} from '../format/index.js';
 import { toHex } from '../format/bytes.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import type { Repository } from '../remote/repository.js';
 import { ShareError } from './errors.js';
-import { MAX_MESSAGE_LENGTH, checkRecipientAddress, samePublicKey, signLink, type ManifestLocation, type ShareKind, type ShareLinkBody } from './link.js';
-import { MAX_SHARE_FILES, checkName, shareManifestBlob, type ShareChunk, type ShareFile, type ShareManifest } from './share-manifest.js';
+import {
+  MAX_MESSAGE_LENGTH,
+  checkRecipientAddress,
+  samePublicKey,
+  signLink,
+  type ManifestLocation,
+  type ShareKind,
+  type ShareLinkBody,
+} from './link.js';
+import {
+  MAX_SHARE_FILES,
+  checkName,
+  shareManifestBlob,
+  type ShareChunk,
+  type ShareFile,
+  type ShareManifest,
+} from './share-manifest.js';
 
 /** The proxy step: CD²N `POST /gateway/reencrypt` (Cd2nClient.reencrypt) or a local one. */
 export interface ReencryptProxy {
@@ -84,9 +105,15 @@ export interface CreatedShare {
   size: number;
 }
 
-export function checkShareOptions(o: { message?: string | null; expiresAt?: number | null }, now: number): void {
+export function checkShareOptions(
+  o: { message?: string | null; expiresAt?: number | null },
+  now: number,
+): void {
   if (o.message != null && o.message.length > MAX_MESSAGE_LENGTH)
-    throw new ShareError('BAD_ARGUMENT', `the message is ${o.message.length} characters; at most ${MAX_MESSAGE_LENGTH}`);
+    throw new ShareError(
+      'BAD_ARGUMENT',
+      `the message is ${o.message.length} characters; at most ${MAX_MESSAGE_LENGTH}`,
+    );
   if (o.expiresAt != null && (!Number.isSafeInteger(o.expiresAt) || o.expiresAt <= now))
     throw new ShareError('BAD_ARGUMENT', 'the expiry must be in the future');
 }
@@ -95,11 +122,17 @@ export async function createShare(o: CreateShareOptions): Promise<CreatedShare> 
   const now = (o.now ?? Date.now)();
   const recipient = o.recipient.trim();
   checkRecipientAddress(recipient, o.ss58Format);
-  if (samePublicKey(recipient, o.owner.address)) throw new ShareError('BAD_RECIPIENT', 'that is your own account: share with another account');
+  if (samePublicKey(recipient, o.owner.address))
+    throw new ShareError('BAD_RECIPIENT', 'that is your own account: share with another account');
   checkShareOptions(o, now);
   checkName(o.name);
-  if (o.items.length === 0) throw new ShareError('NOT_FOUND', `${o.name}: there is no synced file to share`);
-  if (o.items.length > MAX_SHARE_FILES) throw new ShareError('TOO_LARGE', `${o.items.length} files: one share holds at most ${MAX_SHARE_FILES}`);
+  if (o.items.length === 0)
+    throw new ShareError('NOT_FOUND', `${o.name}: there is no synced file to share`);
+  if (o.items.length > MAX_SHARE_FILES)
+    throw new ShareError(
+      'TOO_LARGE',
+      `${o.items.length} files: one share holds at most ${MAX_SHARE_FILES}`,
+    );
   if (o.kind === 'file' && (o.items.length !== 1 || o.items[0]?.path !== o.name))
     throw new ShareError('BAD_ARGUMENT', 'a file share holds exactly one file, under its name');
   const recipientPk = publicKeyFromAddress(recipient);
@@ -123,17 +156,45 @@ export async function createShare(o: CreateShareOptions): Promise<CreatedShare> 
   let size = 0;
   for (const item of o.items) {
     const e = item.entry;
-    const kf = o.kind === 'file' ? key : decapsulate(o.owner.secretScalar, capsuleFromJsonValue(e.fileNode.capsule));
+    const kf =
+      o.kind === 'file'
+        ? key
+        : decapsulate(o.owner.secretScalar, capsuleFromJsonValue(e.fileNode.capsule));
     if (!o.repo.has('filenode', e.fileNode.blobId))
-      throw new ShareError('NOT_FOUND', `${item.path}: its file node is in no known pack (not uploaded yet?)`);
+      throw new ShareError(
+        'NOT_FOUND',
+        `${item.path}: its file node is in no known pack (not uploaded yet?)`,
+      );
     const node = decodeFileNode(await o.repo.readBlob('filenode', e.fileNode.blobId, kf));
-    if (node.size !== e.size) throw new ShareError('BAD_MANIFEST', `${item.path}: the file node's size does not match the tree`);
+    if (node.size !== e.size)
+      throw new ShareError(
+        'BAD_MANIFEST',
+        `${item.path}: the file node's size does not match the tree`,
+      );
     const chunks: ShareChunk[] = node.chunks.map((c) => {
       const at = o.repo.locate('data', c.id);
-      if (!at) throw new ShareError('NOT_FOUND', `${item.path}: chunk ${c.id.slice(0, 12)}… is in no known pack`);
-      return { fid: at.fid, offset: at.entry.offset, length: at.entry.length, id: c.id, key: toHex(c.key), size: c.length };
+      if (!at)
+        throw new ShareError(
+          'NOT_FOUND',
+          `${item.path}: chunk ${c.id.slice(0, 12)}… is in no known pack`,
+        );
+      return {
+        fid: at.fid,
+        offset: at.entry.offset,
+        length: at.entry.length,
+        id: c.id,
+        key: toHex(c.key),
+        size: c.length,
+      };
     });
-    files.push({ path: item.path, size: e.size, mtimeMs: Math.max(0, Math.floor(e.mtimeMs)), mode: e.mode, contentId: e.contentId, chunks });
+    files.push({
+      path: item.path,
+      size: e.size,
+      mtimeMs: Math.max(0, Math.floor(e.mtimeMs)),
+      mode: e.mode,
+      contentId: e.contentId,
+      chunks,
+    });
     size += e.size;
   }
   const manifest: ShareManifest = { v: 1, shareId, kind: o.kind, name: o.name, files };
@@ -145,7 +206,10 @@ export async function createShare(o: CreateShareOptions): Promise<CreatedShare> 
   // The owner can compute the same capsule; a proxy that answers anything else is refused
   // (the recipient would get a link that never opens).
   if (encodeCapsuleJson(proxied.capsule) !== encodeCapsuleJson(reEncrypt(rk, capsule)))
-    throw new ShareError('PROXY_MISMATCH', 'the gateway returned a wrong re-encrypted capsule; nothing was shared');
+    throw new ShareError(
+      'PROXY_MISMATCH',
+      'the gateway returned a wrong re-encrypted capsule; nothing was shared',
+    );
 
   const location = await uploadManifestPack(o, blob, key);
   const body: ShareLinkBody = {

@@ -50,6 +50,12 @@ export {
   type ReceivedShare,
   type ShareRecipient,
 } from './receive.js';
-export { addShareRecord, listShareRecords, shareRecordSchema, updateShareRecord, type ShareRecord } from './records.js';
+export {
+  addShareRecord,
+  listShareRecords,
+  shareRecordSchema,
+  updateShareRecord,
+  type ShareRecord,
+} from './records.js';
 export { parseExpiry, resolveSharePath, type ResolvedSharePath } from './local-path.js';
 export { gatewayRangeReader } from './reader.js';

@@ -7,7 +7,12 @@
  * signature must verify against the owner address. So a tampered link fails the signature (or
  * the decoding) and a truncated one fails the decoding; no field can be changed unseen.
  */
-import { base58Decode, checkAddressChecksum, decodeAddress, signatureVerify } from '@polkadot/util-crypto';
+import {
+  base58Decode,
+  checkAddressChecksum,
+  decodeAddress,
+  signatureVerify,
+} from '@polkadot/util-crypto';
 import { z } from 'zod';
 import { capsuleFromJsonValue, type Capsule, type CapsuleJson } from '../../cess/pret/index.js';
 import { ShareError } from './errors.js';
@@ -56,7 +61,11 @@ export interface ShareLink extends ShareLinkBody {
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
 const b64_32 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);
 const int = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const address = z.string().min(3).max(64).regex(/^[1-9A-HJ-NP-Za-km-z]+$/);
+const address = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[1-9A-HJ-NP-Za-km-z]+$/);
 
 const linkSchema = z
   .object({
@@ -65,7 +74,14 @@ const linkSchema = z
     kind: z.enum(['file', 'folder']),
     owner: address,
     recipient: address,
-    manifest: z.object({ fid: hex(64), offset: int, length: int.min(28).max(16 * 1024 * 1024 + 28), blobId: hex(64) }).strict(),
+    manifest: z
+      .object({
+        fid: hex(64),
+        offset: int,
+        length: int.min(28).max(16 * 1024 * 1024 + 28),
+        blobId: hex(64),
+      })
+      .strict(),
     capsule: z.object({ E: b64_32, V: b64_32, S: b64_32 }).strict(),
     X: b64_32,
     expiresAt: int.nullable(),
@@ -83,7 +99,12 @@ export function encodeLinkBody(b: ShareLinkBody, sig?: string): string {
     kind: b.kind,
     owner: b.owner,
     recipient: b.recipient,
-    manifest: { fid: b.manifest.fid, offset: b.manifest.offset, length: b.manifest.length, blobId: b.manifest.blobId },
+    manifest: {
+      fid: b.manifest.fid,
+      offset: b.manifest.offset,
+      length: b.manifest.length,
+      blobId: b.manifest.blobId,
+    },
     capsule: { E: b.capsule.E, V: b.capsule.V, S: b.capsule.S },
     X: b.X,
     expiresAt: b.expiresAt,
@@ -99,8 +120,12 @@ function signedBytes(b: ShareLinkBody): Uint8Array {
 }
 
 /** Signs a body with the owner's key (the signer's address must be the body's owner). */
-export function signLink(body: ShareLinkBody, signer: { address: string; sign(m: Uint8Array): Uint8Array }): string {
-  if (!samePublicKey(signer.address, body.owner)) throw new ShareError('BAD_ARGUMENT', 'the signer is not the share owner');
+export function signLink(
+  body: ShareLinkBody,
+  signer: { address: string; sign(m: Uint8Array): Uint8Array },
+): string {
+  if (!samePublicKey(signer.address, body.owner))
+    throw new ShareError('BAD_ARGUMENT', 'the signer is not the share owner');
   const sig = Buffer.from(signer.sign(signedBytes(body))).toString('base64url');
   return LINK_PREFIX + Buffer.from(encodeLinkBody(body, sig), 'utf8').toString('base64url');
 }
@@ -112,27 +137,48 @@ export function signLink(body: ShareLinkBody, signer: { address: string; sign(m:
  */
 export function parseShareLink(text: string): ShareLink {
   if (typeof text !== 'string') throw new ShareError('BAD_LINK', 'a share link is text');
-  const link = text.trim().replace(/^<(.*)>$/s, '$1').trim();
-  if (link.length > MAX_LINK_LENGTH) throw new ShareError('BAD_LINK', `not a share link: longer than ${MAX_LINK_LENGTH} characters`);
+  const link = text
+    .trim()
+    .replace(/^<(.*)>$/s, '$1')
+    .trim();
+  if (link.length > MAX_LINK_LENGTH)
+    throw new ShareError('BAD_LINK', `not a share link: longer than ${MAX_LINK_LENGTH} characters`);
   if (!link.startsWith(LINK_PREFIX)) {
-    if (link.startsWith('cess-sync://share/')) throw new ShareError('BAD_LINK', 'this share link has a version this app does not know; update cess-sync');
+    if (link.startsWith('cess-sync://share/'))
+      throw new ShareError(
+        'BAD_LINK',
+        'this share link has a version this app does not know; update cess-sync',
+      );
     throw new ShareError('BAD_LINK', `not a share link: it must start with ${LINK_PREFIX}`);
   }
   const encoded = link.slice(LINK_PREFIX.length);
-  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new ShareError('BAD_LINK', 'the share link is damaged: characters outside base64url');
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded))
+    throw new ShareError('BAD_LINK', 'the share link is damaged: characters outside base64url');
   const bytes = Buffer.from(encoded, 'base64url');
-  if (bytes.toString('base64url') !== encoded) throw new ShareError('BAD_LINK', 'the share link is damaged (truncated or altered base64url)');
+  if (bytes.toString('base64url') !== encoded)
+    throw new ShareError('BAD_LINK', 'the share link is damaged (truncated or altered base64url)');
   let json: unknown;
   const text8 = bytes.toString('utf8');
   try {
     json = JSON.parse(text8);
   } catch {
-    throw new ShareError('BAD_LINK', 'the share link is damaged or truncated (its payload is not JSON)');
+    throw new ShareError(
+      'BAD_LINK',
+      'the share link is damaged or truncated (its payload is not JSON)',
+    );
   }
   const parsed = linkSchema.safeParse(json);
-  if (!parsed.success) throw new ShareError('BAD_LINK', `the share link is damaged: ${z.prettifyError(parsed.error).split('\n').slice(0, 3).join('; ')}`);
+  if (!parsed.success)
+    throw new ShareError(
+      'BAD_LINK',
+      `the share link is damaged: ${z.prettifyError(parsed.error).split('\n').slice(0, 3).join('; ')}`,
+    );
   const l = parsed.data as ShareLink;
-  if (encodeLinkBody(l, l.sig) !== text8) throw new ShareError('BAD_LINK', 'the share link is damaged: its payload is not in canonical form');
+  if (encodeLinkBody(l, l.sig) !== text8)
+    throw new ShareError(
+      'BAD_LINK',
+      'the share link is damaged: its payload is not in canonical form',
+    );
   try {
     capsuleFromJsonValue(l.capsule);
     decodeAddress(l.owner);
@@ -146,7 +192,11 @@ export function parseShareLink(text: string): ShareLink {
   } catch {
     ok = false;
   }
-  if (!ok) throw new ShareError('BAD_SIGNATURE', `the share link was altered: its signature does not verify for the owner ${l.owner}`);
+  if (!ok)
+    throw new ShareError(
+      'BAD_SIGNATURE',
+      `the share link was altered: its signature does not verify for the owner ${l.owner}`,
+    );
   return l;
 }
 
@@ -183,8 +233,15 @@ export function checkRecipientAddress(addr: string, ss58Format: number): void {
   } catch (e) {
     const prefix = ss58PrefixOf(a);
     if (prefix !== undefined && prefix !== ss58Format)
-      throw new ShareError('BAD_RECIPIENT', `${a} is an address of another network (ss58 format ${prefix}; this network uses ${ss58Format})`);
-    throw new ShareError('BAD_RECIPIENT', `${a} is not a valid CESS address: ${(e as Error).message}`);
+      throw new ShareError(
+        'BAD_RECIPIENT',
+        `${a} is an address of another network (ss58 format ${prefix}; this network uses ${ss58Format})`,
+      );
+    throw new ShareError(
+      'BAD_RECIPIENT',
+      `${a} is not a valid CESS address: ${(e as Error).message}`,
+    );
   }
-  if (decodeAddress(a).length !== 32) throw new ShareError('BAD_RECIPIENT', `${a} is not an sr25519 account address`);
+  if (decodeAddress(a).length !== 32)
+    throw new ShareError('BAD_RECIPIENT', `${a} is not an sr25519 account address`);
 }

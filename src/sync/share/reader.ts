@@ -12,7 +12,11 @@ export function gatewayRangeReader(gateway: Pick<Cd2nClient, 'download'>): Range
         cb();
       },
     });
-    await gateway.download(fid, sink, { range: { start: offset, end: offset + length }, verifyFid: false, ...(signal ? { signal } : {}) });
+    await gateway.download(fid, sink, {
+      range: { start: offset, end: offset + length },
+      verifyFid: false,
+      ...(signal ? { signal } : {}),
+    });
     const out = Buffer.concat(parts);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   };

@@ -12,13 +12,24 @@ import { FormatError, openBlob } from '../format/index.js';
 import { fromHex } from '../format/bytes.js';
 import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
 import { ShareError } from './errors.js';
-import { linkCapsule, parseShareLink, samePublicKey, ss58PrefixOf, type ShareLink } from './link.js';
+import {
+  linkCapsule,
+  parseShareLink,
+  samePublicKey,
+  ss58PrefixOf,
+  type ShareLink,
+} from './link.js';
 import { openShareManifest, type ShareManifest } from './share-manifest.js';
 
 export const SHARED_WITH_ME = 'Shared with me';
 
 /** Reads bytes [offset, offset+length) of any CESS object by fid (downloads by fid are public). */
-export type RangeReader = (fid: string, offset: number, length: number, signal?: AbortSignal) => Promise<Uint8Array>;
+export type RangeReader = (
+  fid: string,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+) => Promise<Uint8Array>;
 
 export interface ShareRecipient {
   address: string;
@@ -48,11 +59,20 @@ export interface OpenedShare {
 /** Checks who the link is for and whether it is still valid; no network. */
 export function checkLinkFor(link: ShareLink, me: string, now: number, ss58Format?: number): void {
   if (ss58Format !== undefined && ss58PrefixOf(link.owner) !== ss58Format)
-    throw new ShareError('WRONG_NETWORK', `this share comes from another network (owner ${link.owner}); open it with an account of that network`);
+    throw new ShareError(
+      'WRONG_NETWORK',
+      `this share comes from another network (owner ${link.owner}); open it with an account of that network`,
+    );
   if (!samePublicKey(link.recipient, me))
-    throw new ShareError('NOT_FOR_THIS_ACCOUNT', `this share is for ${link.recipient}, not for this account (${me})`);
+    throw new ShareError(
+      'NOT_FOR_THIS_ACCOUNT',
+      `this share is for ${link.recipient}, not for this account (${me})`,
+    );
   if (link.expiresAt !== null && now >= link.expiresAt)
-    throw new ShareError('EXPIRED', `this share expired on ${new Date(link.expiresAt).toISOString()}`);
+    throw new ShareError(
+      'EXPIRED',
+      `this share expired on ${new Date(link.expiresAt).toISOString()}`,
+    );
 }
 
 /** Everything but the file bytes: verify, decapsulate, fetch and open the manifest. */
@@ -61,21 +81,40 @@ export async function openShare(o: OpenShareOptions): Promise<OpenedShare> {
   checkLinkFor(link, o.recipient.address, (o.now ?? Date.now)(), o.ss58Format);
   let key: Uint8Array;
   try {
-    key = decapsulateReEncrypted(o.recipient.secretScalar, Buffer.from(link.X, 'base64'), linkCapsule(link));
+    key = decapsulateReEncrypted(
+      o.recipient.secretScalar,
+      Buffer.from(link.X, 'base64'),
+      linkCapsule(link),
+    );
   } catch (e) {
-    if (e instanceof PretError) throw new ShareError('BAD_LINK', `the share's key capsule is invalid: ${e.message}`, { cause: e });
+    if (e instanceof PretError)
+      throw new ShareError('BAD_LINK', `the share's key capsule is invalid: ${e.message}`, {
+        cause: e,
+      });
     throw e;
   }
   let sealed: Uint8Array;
   try {
     sealed = await o.read(link.manifest.fid, link.manifest.offset, link.manifest.length, o.signal);
   } catch (e) {
-    throw new ShareError('NOT_FOUND', `the share's data is not available from the gateway (revoked, or not stored yet?): ${(e as Error).message}`, { cause: e });
+    throw new ShareError(
+      'NOT_FOUND',
+      `the share's data is not available from the gateway (revoked, or not stored yet?): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
-  if (sealed.length !== link.manifest.length) throw new ShareError('NOT_FOUND', 'the share manifest came back short');
+  if (sealed.length !== link.manifest.length)
+    throw new ShareError('NOT_FOUND', 'the share manifest came back short');
   const manifest = openShareManifest(key, link.manifest.blobId, sealed);
-  if (manifest.shareId !== link.id || manifest.kind !== link.kind) throw new ShareError('BAD_MANIFEST', 'the share manifest belongs to another share');
-  return { link, manifest, key, size: manifest.files.reduce((s, f) => s + f.size, 0), fileCount: manifest.files.length };
+  if (manifest.shareId !== link.id || manifest.kind !== link.kind)
+    throw new ShareError('BAD_MANIFEST', 'the share manifest belongs to another share');
+  return {
+    link,
+    manifest,
+    key,
+    size: manifest.files.reduce((s, f) => s + f.size, 0),
+    fileCount: manifest.files.length,
+  };
 }
 
 export interface ReceiveShareOptions extends OpenShareOptions {
@@ -126,17 +165,32 @@ export async function receiveShare(o: ReceiveShareOptions): Promise<ReceivedShar
           const sealed = await o.read(c.fid, c.offset, c.length, o.signal);
           let plain: Uint8Array;
           try {
-            plain = openBlob(fromHex(c.key, 32, 'chunk key'), 'data', fromHex(c.id, 32, 'chunk id'), sealed);
+            plain = openBlob(
+              fromHex(c.key, 32, 'chunk key'),
+              'data',
+              fromHex(c.id, 32, 'chunk id'),
+              sealed,
+            );
           } catch (e) {
-            if (e instanceof FormatError) throw new ShareError('AUTH_FAILED', `${f.path}: a chunk does not authenticate (${e.code}); nothing was saved`, { cause: e });
+            if (e instanceof FormatError)
+              throw new ShareError(
+                'AUTH_FAILED',
+                `${f.path}: a chunk does not authenticate (${e.code}); nothing was saved`,
+                { cause: e },
+              );
             throw e;
           }
-          if (plain.length !== c.size) throw new ShareError('AUTH_FAILED', `${f.path}: a chunk has the wrong length`);
+          if (plain.length !== c.size)
+            throw new ShareError('AUTH_FAILED', `${f.path}: a chunk has the wrong length`);
           await fh.write(plain);
           written += plain.length;
           o.onBytes?.(plain.length);
         }
-        if (written !== f.size) throw new ShareError('AUTH_FAILED', `${f.path}: ${written} bytes received, ${f.size} expected`);
+        if (written !== f.size)
+          throw new ShareError(
+            'AUTH_FAILED',
+            `${f.path}: ${written} bytes received, ${f.size} expected`,
+          );
         await fh.sync();
       } finally {
         await fh.close();

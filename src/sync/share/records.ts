@@ -25,7 +25,11 @@ export function addShareRecord(m: Manifest, r: ShareRecord): void {
   m.setState(STATE_KEY, [...listShareRecords(m), shareRecordSchema.parse(r)]);
 }
 
-export function updateShareRecord(m: Manifest, id: string, change: (r: ShareRecord) => ShareRecord): ShareRecord {
+export function updateShareRecord(
+  m: Manifest,
+  id: string,
+  change: (r: ShareRecord) => ShareRecord,
+): ShareRecord {
   const all = listShareRecords(m);
   const i = all.findIndex((r) => r.id === id);
   const cur = all[i];

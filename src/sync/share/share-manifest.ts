@@ -56,13 +56,33 @@ export interface ShareManifest {
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
 const int = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const chunkSchema = z
-  .object({ fid: hex(64), offset: int, length: int.min(29).max(MAX_BLOB_PLAINTEXT + 28), id: hex(64), key: hex(64), size: int.min(1).max(MAX_BLOB_PLAINTEXT) })
+  .object({
+    fid: hex(64),
+    offset: int,
+    length: int.min(29).max(MAX_BLOB_PLAINTEXT + 28),
+    id: hex(64),
+    key: hex(64),
+    size: int.min(1).max(MAX_BLOB_PLAINTEXT),
+  })
   .strict();
 const fileSchema = z
-  .object({ path: z.string().min(1).max(4096), size: int, mtimeMs: int, mode: z.number().int().min(0).max(0o7777).nullable(), contentId: hex(64), chunks: z.array(chunkSchema) })
+  .object({
+    path: z.string().min(1).max(4096),
+    size: int,
+    mtimeMs: int,
+    mode: z.number().int().min(0).max(0o7777).nullable(),
+    contentId: hex(64),
+    chunks: z.array(chunkSchema),
+  })
   .strict();
 const manifestSchema = z
-  .object({ v: z.literal(1), shareId: hex(32), kind: z.enum(['file', 'folder']), name: z.string().min(1).max(255), files: z.array(fileSchema).max(MAX_SHARE_FILES) })
+  .object({
+    v: z.literal(1),
+    shareId: hex(32),
+    kind: z.enum(['file', 'folder']),
+    name: z.string().min(1).max(255),
+    files: z.array(fileSchema).max(MAX_SHARE_FILES),
+  })
   .strict();
 
 /** Canonical JSON (fixed key order). */
@@ -78,12 +98,22 @@ export function encodeShareManifest(m: ShareManifest): Uint8Array {
       mtimeMs: f.mtimeMs,
       mode: f.mode,
       contentId: f.contentId,
-      chunks: f.chunks.map((c) => ({ fid: c.fid, offset: c.offset, length: c.length, id: c.id, key: c.key, size: c.size })),
+      chunks: f.chunks.map((c) => ({
+        fid: c.fid,
+        offset: c.offset,
+        length: c.length,
+        id: c.id,
+        key: c.key,
+        size: c.size,
+      })),
     })),
   };
   const bytes = new TextEncoder().encode(JSON.stringify(ordered));
   if (bytes.length > MAX_BLOB_PLAINTEXT)
-    throw new ShareError('TOO_LARGE', `the share manifest would be ${bytes.length} bytes, over the ${MAX_BLOB_PLAINTEXT}-byte blob limit: share fewer files at once`);
+    throw new ShareError(
+      'TOO_LARGE',
+      `the share manifest would be ${bytes.length} bytes, over the ${MAX_BLOB_PLAINTEXT}-byte blob limit: share fewer files at once`,
+    );
   return bytes;
 }
 
@@ -100,33 +130,55 @@ export function decodeShareManifest(bytes: Uint8Array): ShareManifest {
     throw new ShareError('BAD_MANIFEST', 'the share manifest is not JSON');
   }
   const p = manifestSchema.safeParse(json);
-  if (!p.success) throw new ShareError('BAD_MANIFEST', `the share manifest is malformed: ${z.prettifyError(p.error).split('\n')[0] ?? ''}`);
+  if (!p.success)
+    throw new ShareError(
+      'BAD_MANIFEST',
+      `the share manifest is malformed: ${z.prettifyError(p.error).split('\n')[0] ?? ''}`,
+    );
   const m = p.data as ShareManifest;
-  if (!Buffer.from(encodeShareManifest(m)).equals(Buffer.from(bytes))) throw new ShareError('BAD_MANIFEST', 'the share manifest is not canonical');
+  if (!Buffer.from(encodeShareManifest(m)).equals(Buffer.from(bytes)))
+    throw new ShareError('BAD_MANIFEST', 'the share manifest is not canonical');
   if (m.kind === 'file' && (m.files.length !== 1 || m.files[0]?.path !== m.name))
-    throw new ShareError('BAD_MANIFEST', 'a file share must hold exactly its one file, under its name');
+    throw new ShareError(
+      'BAD_MANIFEST',
+      'a file share must hold exactly its one file, under its name',
+    );
   checkName(m.name);
   const seen = new Set<string>();
   for (const f of m.files) {
     try {
       validateSyncPath(f.path);
     } catch (e) {
-      if (isPathError(e)) throw new ShareError('BAD_MANIFEST', `the share names an unsafe path ${JSON.stringify(f.path)}: ${e.message}`);
+      if (isPathError(e))
+        throw new ShareError(
+          'BAD_MANIFEST',
+          `the share names an unsafe path ${JSON.stringify(f.path)}: ${e.message}`,
+        );
       throw e;
     }
-    if (seen.has(f.path)) throw new ShareError('BAD_MANIFEST', `the share lists ${JSON.stringify(f.path)} twice`);
+    if (seen.has(f.path))
+      throw new ShareError('BAD_MANIFEST', `the share lists ${JSON.stringify(f.path)} twice`);
     seen.add(f.path);
     let total = 0;
     for (const c of f.chunks) {
-      if (c.length !== c.size + 28) throw new ShareError('BAD_MANIFEST', `a chunk of ${JSON.stringify(f.path)} has inconsistent lengths`);
+      if (c.length !== c.size + 28)
+        throw new ShareError(
+          'BAD_MANIFEST',
+          `a chunk of ${JSON.stringify(f.path)} has inconsistent lengths`,
+        );
       total += c.size;
     }
-    if (total !== f.size) throw new ShareError('BAD_MANIFEST', `the chunks of ${JSON.stringify(f.path)} do not add up to its size`);
+    if (total !== f.size)
+      throw new ShareError(
+        'BAD_MANIFEST',
+        `the chunks of ${JSON.stringify(f.path)} do not add up to its size`,
+      );
   }
   for (const f of m.files) {
     const parts = f.path.split('/');
     for (let i = 1; i < parts.length; i++) {
-      if (seen.has(parts.slice(0, i).join('/'))) throw new ShareError('BAD_MANIFEST', `${JSON.stringify(f.path)} is listed inside a file`);
+      if (seen.has(parts.slice(0, i).join('/')))
+        throw new ShareError('BAD_MANIFEST', `${JSON.stringify(f.path)} is listed inside a file`);
     }
   }
   return m;
@@ -136,28 +188,48 @@ export function decodeShareManifest(bytes: Uint8Array): ShareManifest {
 export function checkName(name: string): void {
   try {
     const segs = validateSyncPath(name);
-    if (segs.length !== 1) throw new ShareError('BAD_MANIFEST', `the share's name ${JSON.stringify(name)} is not a single name`);
+    if (segs.length !== 1)
+      throw new ShareError(
+        'BAD_MANIFEST',
+        `the share's name ${JSON.stringify(name)} is not a single name`,
+      );
   } catch (e) {
-    if (isPathError(e)) throw new ShareError('BAD_MANIFEST', `the share's name ${JSON.stringify(name)} is unsafe: ${e.message}`);
+    if (isPathError(e))
+      throw new ShareError(
+        'BAD_MANIFEST',
+        `the share's name ${JSON.stringify(name)} is unsafe: ${e.message}`,
+      );
     throw e;
   }
 }
 
 /** The manifest's blob id and plaintext, as sealed by the owner. */
-export function shareManifestBlob(keys: FormatKeys, m: ShareManifest, key: Uint8Array): { id: string; idBytes: Uint8Array; plaintext: Uint8Array } {
+export function shareManifestBlob(
+  keys: FormatKeys,
+  m: ShareManifest,
+  key: Uint8Array,
+): { id: string; idBytes: Uint8Array; plaintext: Uint8Array } {
   const plaintext = encodeShareManifest(m);
   const idBytes = blobIdBytes(keys, 'filenode', concatBytes([key, plaintext]));
   return { id: toHex(idBytes), idBytes, plaintext };
 }
 
 /** Opens a sealed manifest with the share key; AUTH_FAILED for a wrong key or tampered bytes. */
-export function openShareManifest(key: Uint8Array, blobId: string, sealed: Uint8Array): ShareManifest {
+export function openShareManifest(
+  key: Uint8Array,
+  blobId: string,
+  sealed: Uint8Array,
+): ShareManifest {
   let plain: Uint8Array;
   try {
     plain = openBlob(key, 'filenode', fromHex(blobId, 32, 'manifest id'), sealed);
   } catch (e) {
     if (e instanceof FormatError)
-      throw new ShareError('AUTH_FAILED', `the share's manifest does not decrypt (${e.code}): the link is not for this key, or the object was altered`, { cause: e });
+      throw new ShareError(
+        'AUTH_FAILED',
+        `the share's manifest does not decrypt (${e.code}): the link is not for this key, or the object was altered`,
+        { cause: e },
+      );
     throw e;
   }
   return decodeShareManifest(plain);
