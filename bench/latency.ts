@@ -10,15 +10,12 @@
  *
  * Genesis: CESS_GENESIS, else ../shared/cess/cess-testnet-spec-raw.json beside this checkout.
  */
-import { Keyring } from '@polkadot/keyring';
-import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CessChain } from '../src/cess/chain/client.js';
-import { txOf } from '../src/cess/chain/metadata.js';
-import { signAndWait } from '../src/cess/chain/tx.js';
 import { Cd2nClient, keyringSigner } from '../src/cess/gateway/index.js';
 import { secretScalarFromKeyringPair } from '../src/cess/pret/index.js';
 import { startDevnet, type Devnet } from '../src/devnet/network.js';
@@ -34,6 +31,7 @@ import { CessObjectStore } from '../src/sync/remote/cess-object-store.js';
 import { Repository } from '../src/sync/remote/repository.js';
 import { watchFolder, type WatchBatch } from '../src/sync/scan/index.js';
 import { isMain, type Row } from './lib.js';
+import { prepareSyncAccount } from '../src/devnet/accounts.js';
 
 const FOLDER = 'f0000000000000000000000000000001';
 const BATCH_MS = 500;
@@ -76,17 +74,11 @@ export async function runLatencyBench(o: {
     }
     const devnetStartMs = Math.round(performance.now() - t0);
     log(`latency: devnet up in ${devnetStartMs} ms`);
-    const mnemonic = mnemonicGenerate(24);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format });
-    const account = keyring.addFromMnemonic(mnemonic);
-    const { api } = net;
-    await signAndWait(
-      api,
-      api.tx.balances.transferKeepAlive(account.address, 100_000n * 10n ** 18n),
-      net.keys.users.Alice,
-    );
-    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'sync', 30), account);
-    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), account);
+    const { mnemonic, pair: account } = await prepareSyncAccount(net, {
+      territory: 'sync',
+      gib: 20,
+      funds: 100_000n,
+    });
 
     const root = path.join(work, 'laptop', 'Sync');
     await mkdir(root, { recursive: true });

@@ -3,19 +3,18 @@
  * account keeping a folder in sync through CESS alone, each running the real daemon (engine +
  * local API), everything encrypted before it leaves the device.
  */
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { queryOf, txOf } from '../cess/chain/metadata.js';
-import { signAndWait } from '../cess/chain/tx.js';
+import { queryOf } from '../cess/chain/metadata.js';
 import { DaemonClient } from '../daemon/client.js';
 import { runDaemon, type RunningDaemon } from '../daemon/run.js';
 import { setupDevice } from '../daemon/setup.js';
 import { DEFAULT_GENESIS, startDevnet } from './network.js';
+import { prepareSyncAccount } from './accounts.js';
 
 const tty = process.stdout.isTTY;
 const bold = (s: string): string => (tty ? `\x1b[1m${s}\x1b[0m` : s);
@@ -82,17 +81,7 @@ async function main(): Promise<void> {
     step(
       'Creating an account and preparing it on chain: funds, a territory, the gateway authorized',
     );
-    const mnemonic = mnemonicGenerate(24);
-    const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
-      mnemonic,
-    );
-    await signAndWait(
-      api,
-      api.tx.balances.transferKeepAlive(pair.address, 10_000n * 10n ** 18n),
-      net.keys.users.Alice,
-    );
-    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(10, 'photos', 30), pair);
-    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
+    const { mnemonic, pair } = await prepareSyncAccount(net, { territory: 'photos', gib: 10 });
     info(
       `account ${pair.address}: 10,000 TCESS, territory 'photos' (10 GiB, 30 days), gateway authorized`,
     );

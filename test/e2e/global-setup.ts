@@ -5,17 +5,15 @@
  * file, never the user's keychain). What the tests need is passed on in E2E_* variables. The
  * returned function is the teardown: it stops the network and removes everything.
  */
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { txOf } from '../../src/cess/chain/metadata.js';
-import { signAndWait } from '../../src/cess/chain/tx.js';
 import { setupDevice } from '../../src/daemon/setup.js';
 import { DEFAULT_GENESIS, startDevnet } from '../../src/devnet/network.js';
+import { prepareSyncAccount } from '../../src/devnet/accounts.js';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const t0 = Date.now();
@@ -36,18 +34,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     gatewayPort: 0,
   });
   try {
-    const { api } = net;
-    const mnemonic = mnemonicGenerate(24);
-    const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
-      mnemonic,
-    );
-    await signAndWait(
-      api,
-      api.tx.balances.transferKeepAlive(pair.address, 10_000n * 10n ** 18n),
-      net.keys.users.Alice,
-    );
-    await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(5, 'e2e', 30), pair);
-    await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
+    const { mnemonic, pair } = await prepareSyncAccount(net, { territory: 'e2e', gib: 5 });
 
     process.env.CESS_SYNC_PASSPHRASE = randomBytes(16).toString('hex');
     const stateDir = path.join(work, 'device-a');

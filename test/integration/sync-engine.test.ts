@@ -4,16 +4,15 @@
  * local CESS network.
  */
 import { Keyring } from '@polkadot/keyring';
-import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CessChain } from '../../src/cess/chain/client.js';
-import { txOf } from '../../src/cess/chain/metadata.js';
-import { signAndWait } from '../../src/cess/chain/tx.js';
 import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
+import { prepareSyncAccount } from '../../src/devnet/accounts.js';
 import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
 import { statusSchema, type DaemonEvent } from '../../src/sync/api/schema.js';
 import { SyncEngine } from '../../src/sync/engine/engine.js';
@@ -77,18 +76,7 @@ async function node(name: string, watch: boolean): Promise<Node> {
 beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-engine-'));
-  mnemonic = mnemonicGenerate(24);
-  const acct = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
-    mnemonic,
-  );
-  const { api } = net;
-  await signAndWait(
-    api,
-    api.tx.balances.transferKeepAlive(acct.address, 100_000n * 10n ** 18n),
-    net.keys.users.Alice,
-  );
-  await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(20, 'home', 30), acct);
-  await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), acct);
+  ({ mnemonic } = await prepareSyncAccount(net, { territory: 'home', gib: 20, funds: 100_000n }));
   laptop = await node('laptop', true);
   desktop = await node('desktop', false);
 });

@@ -6,14 +6,12 @@
  */
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { cryptoWaitReady, mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { cryptoWaitReady, mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CessChain } from '../../src/cess/chain/client.js';
-import { txOf } from '../../src/cess/chain/metadata.js';
-import { signAndWait } from '../../src/cess/chain/tx.js';
 import { Cd2nClient, keyringSigner, type Cd2nClientOptions } from '../../src/cess/gateway/index.js';
 import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
 import { initFolderRoot, type FolderSyncContext } from '../../src/sync/engine/folder-sync.js';
@@ -22,6 +20,7 @@ import { Manifest } from '../../src/sync/manifest/index.js';
 import { CessObjectStore } from '../../src/sync/remote/cess-object-store.js';
 import { Repository } from '../../src/sync/remote/repository.js';
 import type { TestDevnet } from './devnet.js';
+import { prepareSyncAccount } from '../../src/devnet/accounts.js';
 
 export const TERRITORY = 'sync';
 
@@ -71,17 +70,7 @@ export function pairOf(mnemonic: string, ss58Format: number): KeyringPair {
  */
 export async function fundSyncAccount(net: TestDevnet, gib = 20): Promise<SyncAccount> {
   await cryptoWaitReady();
-  const mnemonic = mnemonicGenerate(24);
-  const pair = pairOf(mnemonic, net.ss58Format);
-  const { api } = net;
-  await signAndWait(
-    api,
-    api.tx.balances.transferKeepAlive(pair.address, 100_000n * 10n ** 18n),
-    net.keys.users.Alice,
-  );
-  await signAndWait(api, txOf(api, 'storageHandler', 'mintTerritory')(gib, TERRITORY, 30), pair);
-  await signAndWait(api, txOf(api, 'oss', 'authorize')(net.keys.gateway.address), pair);
-  return { mnemonic, pair };
+  return prepareSyncAccount(net, { territory: TERRITORY, gib, funds: 100_000n });
 }
 
 export async function makeSyncDevice(
