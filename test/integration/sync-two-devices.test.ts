@@ -137,6 +137,31 @@ describe('two devices, one account, one folder on CESS', () => {
     await initFolderRoot(a.root);
   });
 
+  it('selective sync: an excluded folder is neither downloaded nor deleted remotely', async () => {
+    const [a, b] = devices as [Device, Device];
+    await mkdir(path.join(a.root, 'Big/inner'), { recursive: true });
+    await writeFile(path.join(a.root, 'Big/inner/huge.bin'), 'not wanted on the desktop');
+    await writeFile(path.join(a.root, 'small.txt'), 'wanted everywhere');
+    await sync(a);
+    b.ctx.excluded = ['Big'];
+    try {
+      await sync(b);
+      expect(existsSync(path.join(b.root, 'small.txt'))).toBe(true);
+      expect(existsSync(path.join(b.root, 'Big'))).toBe(false);
+      // The desktop's next pass must not read "absent here" as "deleted here".
+      const again = await sync(b);
+      expect(again.plan.ops).toEqual([]);
+      await sync(a);
+      expect(await readFile(path.join(a.root, 'Big/inner/huge.bin'), 'utf8')).toBe(
+        'not wanted on the desktop',
+      );
+    } finally {
+      b.ctx.excluded = [];
+    }
+    await sync(b);
+    expect(existsSync(path.join(b.root, 'Big/inner/huge.bin'))).toBe(true);
+  });
+
   it('a second pass with nothing changed does nothing', async () => {
     const [a, b] = devices as [Device, Device];
     expect((await sync(a)).plan.ops).toEqual([]);

@@ -241,6 +241,9 @@ export class SyncEngine implements SyncService, ShareService {
         repo: this.o.repo,
         store: this.o.store,
         deviceName: this.o.deviceName,
+        excluded:
+          ((this.o.manifest.getFolder(folderId)?.settings ?? {}) as { excluded?: string[] })
+            .excluded ?? [],
         maxDeletesPerPass: rt.allowHeldOnce ? Number.MAX_SAFE_INTEGER : settings.maxDeletesPerPass,
         now: () => this.now(),
         onPlanned: (_p, totals) => {

@@ -65,6 +65,8 @@ export interface FolderSyncContext {
   store: ObjectStore;
   deviceName: string;
   maxDeletesPerPass?: number;
+  /** Selective sync: folders (sync paths) this device does not sync. */
+  excluded?: readonly string[];
   now?: () => number;
   signal?: AbortSignal;
   onActivity?: (kind: string, path: string, detail?: string) => void;
@@ -156,7 +158,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   const root = path.resolve(ctx.root);
   await checkRoot(root);
   await removeStaleTemp(root);
-  const ignore = await IgnoreMatcher.load(root);
+  const ignore = await IgnoreMatcher.load(root, { exclusions: ctx.excluded ?? [] });
   const hash = contentHasher(ctx.keys);
 
   const scan = await scanFolder({
@@ -173,10 +175,14 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   if (!synced.has(ROOT_ID))
     synced.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
 
+  const visibleSynced = visibleTree(synced, ignore);
+  // Selective sync and ignore rules hide items from the planner on every side: an excluded
+  // folder is neither downloaded here nor, being absent here, deleted remotely. The remote
+  // tree written back still carries those items (remoteTree below is the full one).
   const p = plan({
     local: scan.tree,
-    remote: remote.tree,
-    synced,
+    remote: visibleTree(remote.tree, ignore),
+    synced: visibleSynced,
     deviceName: ctx.deviceName,
     now: now(),
     ...(ctx.maxDeletesPerPass !== undefined
@@ -369,7 +375,19 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   // Durable on both sides: the merge base becomes what the remote now has — except for
   // deletes held for the user: their items stay in the base, so the next pass still sees
   // "deleted on one side" (and holds it again) instead of "new on the other" (resurrection).
-  const newSynced = new Map(remoteTree);
+  const newSynced = visibleTree(remoteTree, ignore);
+  // Items hidden from this device (selective sync, ignore rules) were never agreed on here: the
+  // base keeps what it had for them and gains nothing new, or re-including a folder would read
+  // "absent here" as "deleted here".
+  for (let added = true; added;) {
+    added = false;
+    for (const [id, n] of synced) {
+      if (visibleSynced.has(id) || newSynced.has(id) || n.parentId === null) continue;
+      if (!newSynced.has(n.parentId)) continue;
+      newSynced.set(id, n);
+      added = true;
+    }
+  }
   for (const h of p.held) {
     for (let id: ItemId | null = h.op.id; id !== null && !newSynced.has(id);) {
       const n = synced.get(id);
@@ -381,6 +399,27 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   ctx.manifest.replaceTree(ctx.folderId, 'remote', remoteTree);
   ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced);
   return result;
+}
+
+/** A tree without the items the ignore rules or selective-sync exclusions hide (and below). */
+function visibleTree(tree: Tree, ignore: IgnoreMatcher): Map<ItemId, TreeNode> {
+  const out = new Map<ItemId, TreeNode>();
+  const hidden = new Map<ItemId, boolean>();
+  const isHidden = (id: ItemId): boolean => {
+    const known = hidden.get(id);
+    if (known !== undefined) return known;
+    const n = tree.get(id);
+    let h = false;
+    if (n && n.id !== ROOT_ID) {
+      const parentHidden = n.parentId !== null && n.parentId !== ROOT_ID && isHidden(n.parentId);
+      const rel = pathOf(tree, id);
+      h = parentHidden || (rel !== null && ignore.ignores(rel, n.kind === 'dir'));
+    }
+    hidden.set(id, h);
+    return h;
+  };
+  for (const [id, n] of tree) if (!isHidden(id)) out.set(id, n);
+  return out;
 }
 
 /**
