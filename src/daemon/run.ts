@@ -16,6 +16,7 @@ import { localProxy } from '../sync/share/index.js';
 import { deriveKeys } from '../sync/format/index.js';
 import { Manifest } from '../sync/manifest/index.js';
 import { CessObjectStore } from '../sync/remote/cess-object-store.js';
+import { RateLimiter } from '../sync/remote/rate-limiter.js';
 import { Repository } from '../sync/remote/repository.js';
 import { keyFilePath, loadConfig } from './config.js';
 import { startDaemonServer, type DaemonServer } from './server.js';
@@ -93,11 +94,17 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
       baseUrl: config.network.gateway,
       signer: keyringSigner(pair),
     });
+    // The device's bandwidth limits are engine settings, read on every transfer.
+    const limits: { engine?: SyncEngine } = {};
     const store = new CessObjectStore({
       chain,
       gateway,
       account: pair,
       territory: config.territory,
+      upload: new RateLimiter(() => limits.engine?.getSettings().uploadLimitBytesPerSec ?? null),
+      download: new RateLimiter(
+        () => limits.engine?.getSettings().downloadLimitBytesPerSec ?? null,
+      ),
     });
     const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
     const manifest = Manifest.open(path.join(o.stateDir, 'manifest.sqlite'));
@@ -121,6 +128,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
       },
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
     });
+    limits.engine = engine;
     await engine.start();
     cleanups.push(() => engine.stop());
     const server: DaemonServer = await startDaemonServer({

@@ -1,16 +1,22 @@
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { Writable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable, Writable } from 'node:stream';
 import type { CessChain } from '../../cess/chain/client.js';
 import { CessError } from '../../cess/chain/errors.js';
 import { queryOf } from '../../cess/chain/metadata.js';
 import type { Cd2nClient } from '../../cess/gateway/cd2n.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
+import { throttle, type RateLimiter } from './rate-limiter.js';
 
 export interface CessObjectStoreOptions {
   chain: CessChain;
   gateway: Cd2nClient;
   account: KeyringPair;
   territory: string;
+  /** Bandwidth limits for the whole device (settings), applied to every transfer. */
+  upload?: RateLimiter;
+  download?: RateLimiter;
 }
 
 /** Text of a [u8;64] fid or Bytes name as the chain's JSON gives it (0x-hex of ASCII). */
@@ -23,7 +29,20 @@ export class CessObjectStore implements ObjectStore {
   constructor(private readonly o: CessObjectStoreOptions) {}
 
   async put(path: string, name: string, signal?: AbortSignal): Promise<string> {
-    const r = await this.o.gateway.uploadFile(path, {
+    const limiter = this.o.upload;
+    // A limited upload reads the file through the limiter; the client still streams it and
+    // re-opens ranges for its retries.
+    const source = limiter
+      ? {
+          size: (await stat(path)).size,
+          open: (start: number, end: number) =>
+            throttle(
+              end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1 }),
+              limiter,
+            ),
+        }
+      : path;
+    const r = await this.o.gateway.uploadFile(source, {
       territory: this.o.territory,
       fileName: name,
       ...(signal ? { signal } : {}),
@@ -77,9 +96,10 @@ export class CessObjectStore implements ObjectStore {
   ): Promise<Uint8Array> {
     const parts: Buffer[] = [];
     const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
+      write: (chunk: Buffer, _enc, cb) => {
         parts.push(chunk);
-        cb();
+        if (this.o.download) this.o.download.take(chunk.length).then(() => cb(), cb);
+        else cb();
       },
     });
     await this.o.gateway.download(fid, sink, {
