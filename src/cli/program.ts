@@ -26,6 +26,7 @@ import {
 } from './commands.js';
 import { parseRate } from './format.js';
 import { daemonCommand, setupCommand, type SetupCliOptions } from './local-commands.js';
+import { restoreCommand, versionsCommand } from './version-commands.js';
 import {
   receiveCommand,
   revokeCommand,
@@ -217,6 +218,18 @@ export function buildProgram(
     .command('revoke <id>')
     .description('revoke a share (later versions are never shared; see docs/sharing.md)')
     .action((id: string) => run((client, io) => revokeCommand(client, io, id)));
+
+  program
+    .command('versions <file>')
+    .description('list the earlier versions of a synced file kept on CESS')
+    .action((file: string) => run((client, io) => versionsCommand(client, io, file)));
+
+  program
+    .command('restore <file> <snapshot>')
+    .description('put back the version of <file> from <snapshot> (see versions)')
+    .action((file: string, snapshot: string) =>
+      run((client, io) => restoreCommand(client, io, file, snapshot)),
+    );
 
   program
     .command('setup')

@@ -24,6 +24,10 @@ import {
   type ShareInfo,
   type ShareRequest,
   type Status,
+  versionListSchema,
+  type FileVersion,
+  type RestoreRequest,
+  type VersionsRequest,
 } from '../sync/api/schema.js';
 import { ROUTES, activityListSchema, errorReplySchema, wsProtocols } from './protocol.js';
 import { daemonFilePath, processExists, readDaemonFile } from './state-file.js';
@@ -159,6 +163,14 @@ export class DaemonClient {
 
   revokeShare(id: string): Promise<ShareInfo> {
     return this.request('POST', ROUTES.sharesRevoke, shareInfoSchema, { id });
+  }
+
+  async versions(req: VersionsRequest): Promise<FileVersion[]> {
+    return (await this.request('POST', ROUTES.versions, versionListSchema, req)).versions;
+  }
+
+  restoreVersion(req: RestoreRequest): Promise<Status> {
+    return this.request('POST', ROUTES.versionsRestore, statusSchema, req);
   }
 
   receiveShare(req: ReceiveShareRequest): Promise<ReceivedShare> {

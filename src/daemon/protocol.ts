@@ -22,6 +22,8 @@ export const ROUTES = {
   shares: `${API_PREFIX}/shares`,
   sharesRevoke: `${API_PREFIX}/shares/revoke`,
   sharesReceive: `${API_PREFIX}/shares/receive`,
+  versions: `${API_PREFIX}/versions`,
+  versionsRestore: `${API_PREFIX}/versions/restore`,
 } as const;
 
 /** Reply of GET /api/v1/activity (an object, so fields can be added later). */

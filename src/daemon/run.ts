@@ -134,6 +134,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
     const server: DaemonServer = await startDaemonServer({
       service: engine,
       shares: engine,
+      versions: engine,
       stateDir: o.stateDir,
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),

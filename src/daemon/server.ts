@@ -31,6 +31,10 @@ import {
   type DaemonEvent,
   type ShareService,
   type SyncService,
+  restoreRequestSchema,
+  versionListSchema,
+  versionsRequestSchema,
+  type VersionService,
 } from '../sync/api/schema.js';
 import {
   ACTIVITY_DEFAULT_LIMIT,
@@ -50,6 +54,8 @@ export interface DaemonServerOptions {
   service: SyncService;
   /** Sharing routes (/api/v1/shares...); absent: those routes answer 404. */
   shares?: ShareService;
+  /** File versions and restore; the routes exist only when given. */
+  versions?: VersionService;
   /** Loopback only: anything but '127.0.0.1' is refused. */
   host?: string;
   /** 0 (the default) picks a free port. */
@@ -174,6 +180,27 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
       },
     },
   };
+
+  const versions = options.versions;
+  if (versions !== undefined) {
+    routes[ROUTES.versions] = {
+      POST: {
+        body: versionsRequestSchema,
+        reply: versionListSchema,
+        run: async (b) => ({ versions: await versions.versions(versionsRequestSchema.parse(b)) }),
+      },
+    };
+    routes[ROUTES.versionsRestore] = {
+      POST: {
+        body: restoreRequestSchema,
+        reply: statusSchema,
+        run: async (b) => {
+          await versions.restoreVersion(restoreRequestSchema.parse(b));
+          return service.status();
+        },
+      },
+    };
+  }
 
   const shares = options.shares;
   if (shares !== undefined) {

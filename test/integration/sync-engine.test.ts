@@ -167,6 +167,42 @@ describe('sync engine service', () => {
     expect(existsSync(path.join(desktop.root, '.cess-sync', 'trash'))).toBe(true);
   });
 
+  it("a file's earlier versions are listed and one can be restored", async () => {
+    const file = path.join(laptop.root, 'draft.md');
+    await laptop.engine.pause();
+    await writeFile(file, 'version one\n');
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    await laptop.engine.pause();
+    await writeFile(file, 'version two\n');
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    const folderId = laptop.engine.status().folders[0]!.id;
+    const versions = await laptop.engine.versions({ folderId, path: 'draft.md' });
+    expect(versions.map((v) => v.size)).toEqual([12, 12]);
+    expect(versions[0]!.current).toBe(true);
+    expect(versions[1]!.current).toBe(false);
+
+    await laptop.engine.pause();
+    await laptop.engine.restoreVersion({
+      folderId,
+      path: 'draft.md',
+      snapshotId: versions[1]!.snapshotId,
+    });
+    expect(await readFile(file, 'utf8')).toBe('version one\n');
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    // The restored content is now the newest version everywhere; the replaced one is in the trash.
+    await desktop.engine.syncNow();
+    expect(await readFile(path.join(desktop.root, 'draft.md'), 'utf8')).toBe('version one\n');
+    const after = await laptop.engine.versions({ folderId, path: 'draft.md' });
+    expect(after[0]!.current).toBe(true);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    await expect(laptop.engine.versions({ folderId, path: 'nope.md' })).rejects.toThrow(
+      /not a synced file/,
+    );
+  });
+
   it('settings persist in the manifest', async () => {
     expect(desktop.engine.getSettings().maxDeletesPerPass).toBe(3);
     expect(

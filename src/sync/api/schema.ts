@@ -207,3 +207,38 @@ export interface ShareService {
   revokeShare(id: string): Promise<ShareInfo>;
   receive(req: ReceiveShareRequest): Promise<ReceivedShare>;
 }
+
+export const fileVersionSchema = z
+  .object({
+    snapshotId: z.string(),
+    seq: z.number().int().nonnegative(),
+    timeMs: z.number(),
+    deviceId: z.string(),
+    size: z.number().int().nonnegative(),
+    /** The version the folder has now. */
+    current: z.boolean(),
+  })
+  .strict();
+export type FileVersion = z.infer<typeof fileVersionSchema>;
+
+export const versionsRequestSchema = z
+  .object({ folderId: z.string().min(1), path: z.string().min(1).max(4096) })
+  .strict();
+export type VersionsRequest = z.infer<typeof versionsRequestSchema>;
+
+export const versionListSchema = z.object({ versions: z.array(fileVersionSchema) }).strict();
+
+export const restoreRequestSchema = z
+  .object({
+    folderId: z.string().min(1),
+    path: z.string().min(1).max(4096),
+    snapshotId: z.string().min(1),
+  })
+  .strict();
+export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+/** Earlier versions of a file, and putting one back (the daemon's versions routes). */
+export interface VersionService {
+  versions(req: VersionsRequest): Promise<FileVersion[]>;
+  restoreVersion(req: RestoreRequest): Promise<void>;
+}

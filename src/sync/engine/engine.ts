@@ -8,7 +8,7 @@
  * a 2-core laptop hashing and encryption are CPU-bound anyway.
  */
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   API_VERSION,
@@ -28,6 +28,10 @@ import {
   type ShareService,
   type Status,
   type SyncService,
+  type FileVersion,
+  type RestoreRequest,
+  type VersionService,
+  type VersionsRequest,
 } from '../api/schema.js';
 import type { FormatKeys } from '../format/index.js';
 import { IgnoreMatcher } from '../ignore/index.js';
@@ -39,10 +43,14 @@ import type { Repository } from '../remote/repository.js';
 import { watchFolder, type FolderWatcher } from '../scan/index.js';
 import {
   RootMissingError,
+  fetchVersion,
   initFolderRoot,
+  moveToTrash,
   syncFolderOnce,
   type AccountKeys,
 } from './folder-sync.js';
+import { listVersions } from './versions.js';
+import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
 import { METADATA_DIR_NAME } from '../ignore/index.js';
 import type { FileEntry } from '../format/index.js';
 import {
@@ -122,7 +130,7 @@ function isOfflineError(err: unknown): boolean {
   return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
 }
 
-export class SyncEngine implements SyncService, ShareService {
+export class SyncEngine implements SyncService, ShareService, VersionService {
   private readonly folders = new Map<string, FolderRuntime>();
   private readonly listeners = new Set<(e: DaemonEvent) => void>();
   private readonly activity: Activity[] = [];
@@ -556,6 +564,52 @@ export class SyncEngine implements SyncService, ShareService {
   subscribe(listener: (e: DaemonEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Earlier versions of a synced file, newest first. */
+  async versions(req: VersionsRequest): Promise<FileVersion[]> {
+    const itemId = this.itemAt(req.folderId, req.path);
+    await this.o.repo.refresh();
+    return (await listVersions(this.o.repo, req.folderId, itemId)).map((v) => v.version);
+  }
+
+  /**
+   * Puts an earlier version back: fetched and verified into a temp file, the current file to
+   * the local trash, the version renamed into place; the next pass uploads it as the newest.
+   */
+  async restoreVersion(req: RestoreRequest): Promise<void> {
+    const rt = this.requireFolder(req.folderId);
+    const itemId = this.itemAt(req.folderId, req.path);
+    await this.o.repo.refresh();
+    const found = (await listVersions(this.o.repo, req.folderId, itemId)).find(
+      (v) => v.version.snapshotId === req.snapshotId,
+    );
+    if (!found) throw new Error(`${req.path} has no version in snapshot ${req.snapshotId}`);
+    const tmp = await fetchVersion(
+      { repo: this.o.repo, keys: this.o.keys, account: this.o.account },
+      found.entry,
+      path.join(rt.root, METADATA_DIR_NAME, 'tmp'),
+      req.path,
+    );
+    await moveToTrash(rt.root, req.path);
+    await assertNoSymlinkInPath(rt.root, req.path, { checkLeaf: false });
+    await rename(tmp, resolveInsideRoot(rt.root, req.path));
+    this.log(
+      rt.id,
+      'restored',
+      req.path,
+      `version of ${new Date(found.version.timeMs).toISOString()}`,
+    );
+    await this.schedule(rt.id);
+  }
+
+  private itemAt(folderId: string, rel: string): ItemId {
+    this.requireFolder(folderId);
+    const tree = this.o.manifest.loadTree(folderId, 'synced');
+    for (const n of tree.values()) {
+      if (n.kind === 'file' && pathOf(tree, n.id) === rel) return n.id;
+    }
+    throw new Error(`${rel} is not a synced file of this folder`);
   }
 
   /** Path of an item in a folder's synced tree (for versions and sharing). */

@@ -124,7 +124,7 @@ async function removeStaleTemp(root: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    const m = /^dl-[0-9a-f]+-(\d+)$/.exec(name) ?? /^pack-(\d+)-/.exec(name);
+    const m = /^dl-[0-9a-f]+-(\d+)(?:-\d+)?$/.exec(name) ?? /^pack-(\d+)-/.exec(name);
     const pid = m ? Number(m[1]) : NaN;
     if (!Number.isSafeInteger(pid) || pid === process.pid || isAlive(pid)) continue;
     await rm(path.join(dir, name), { force: true });
@@ -571,16 +571,7 @@ class LocalExecutor {
 
   /** Overwritten or deleted local files go to <root>/.cess-sync/trash first, never away. */
   private async toTrash(rel: string): Promise<void> {
-    const src = this.abs(rel);
-    try {
-      await lstat(src);
-    } catch {
-      return;
-    }
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const dest = path.join(this.meta, 'trash', stamp, rel);
-    await mkdir(path.dirname(dest), { recursive: true });
-    await rename(src, dest);
+    await moveToTrash(this.root, rel);
   }
 
   private async record(
@@ -606,45 +597,76 @@ class LocalExecutor {
     ]);
   }
 
-  /** Fetches a file version: open its capsule, its file node, then each chunk; verify; rename. */
+  /** Fetches a file version (verified, into a temp file), then renames it into place. */
   private async download(entry: FileEntry, rel: string): Promise<void> {
-    const { repo, keys, account } = this.ctx;
-    const contentKey = decapsulate(
-      account.secretScalar,
-      capsuleFromJsonValue(entry.fileNode.capsule),
-    );
-    const node = decodeFileNode(await repo.readBlob('filenode', entry.fileNode.blobId, contentKey));
-    const tmpDir = path.join(this.meta, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = path.join(tmpDir, `dl-${entry.itemId}-${process.pid}`);
-    const fh = await open(tmp, 'w', 0o600);
-    const cid = new ContentIdBuilder(keys);
-    let size = 0;
-    try {
-      for (const c of node.chunks) {
-        const plain = await repo.readBlob('data', c.id, c.key);
-        const idBytes = blobIdBytes(keys, 'data', plain);
-        if (toHex(idBytes) !== c.id)
-          throw new FormatError('AUTH_FAILED', `chunk ${c.id} of ${rel} does not hash to its id`);
-        cid.addChunk(idBytes);
-        await fh.write(plain);
-        size += plain.length;
-        this.ctx.onBytes?.(plain.length);
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    if (size !== entry.size || cid.finish(size) !== entry.contentId) {
-      await rm(tmp, { force: true });
-      throw new FormatError(
-        'AUTH_FAILED',
-        `${rel}: downloaded content does not match its content id`,
-      );
-    }
+    const tmp = await fetchVersion(this.ctx, entry, path.join(this.meta, 'tmp'), rel);
     await assertNoSymlinkInPath(this.root, rel, { checkLeaf: false });
     const dest = this.abs(rel);
     await mkdir(path.dirname(dest), { recursive: true });
     await rename(tmp, dest);
   }
+}
+
+/**
+ * Fetches one file version into a new temp file in `tmpDir` and returns its path: opens the
+ * version's capsule with the account key, its file node with the content key, then each chunk;
+ * every chunk must hash to its id and the whole to the entry's content id, or nothing is kept.
+ */
+export async function fetchVersion(
+  ctx: Pick<FolderSyncContext, 'repo' | 'keys' | 'account' | 'onBytes'>,
+  entry: FileEntry,
+  tmpDir: string,
+  label: string,
+): Promise<string> {
+  const { repo, keys, account } = ctx;
+  const contentKey = decapsulate(
+    account.secretScalar,
+    capsuleFromJsonValue(entry.fileNode.capsule),
+  );
+  const node = decodeFileNode(await repo.readBlob('filenode', entry.fileNode.blobId, contentKey));
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = path.join(tmpDir, `dl-${entry.itemId}-${process.pid}-${Date.now()}`);
+  const fh = await open(tmp, 'w', 0o600);
+  const cid = new ContentIdBuilder(keys);
+  let size = 0;
+  try {
+    for (const c of node.chunks) {
+      const plain = await repo.readBlob('data', c.id, c.key);
+      const idBytes = blobIdBytes(keys, 'data', plain);
+      if (toHex(idBytes) !== c.id)
+        throw new FormatError('AUTH_FAILED', `chunk ${c.id} of ${label} does not hash to its id`);
+      cid.addChunk(idBytes);
+      await fh.write(plain);
+      size += plain.length;
+      ctx.onBytes?.(plain.length);
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  if (size !== entry.size || cid.finish(size) !== entry.contentId) {
+    await rm(tmp, { force: true });
+    throw new FormatError(
+      'AUTH_FAILED',
+      `${label}: downloaded content does not match its content id`,
+    );
+  }
+  return tmp;
+}
+
+/** Overwritten or deleted local files go to <root>/.cess-sync/trash/<time>/<path>, never away. */
+export async function moveToTrash(root: string, rel: string): Promise<void> {
+  const src = resolveInsideRoot(root, rel);
+  try {
+    await lstat(src);
+  } catch {
+    return;
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dest = path.join(root, METADATA_DIR_NAME, 'trash', stamp, rel);
+  await mkdir(path.dirname(dest), { recursive: true });
+  await rename(src, dest);
 }

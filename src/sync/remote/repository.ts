@@ -180,7 +180,11 @@ export class Repository {
    * name is unsafe on this device is withheld (see RemoteFolder.withheld) and reported.
    */
   async loadFolder(folderId: string): Promise<RemoteFolder> {
-    const snapshot = await this.latest(folderId);
+    return this.loadSnapshot(await this.latest(folderId));
+  }
+
+  /** The folder as one snapshot has it (an empty tree for null): any snapshot, for versions. */
+  async loadSnapshot(snapshot: SnapshotRef | null): Promise<RemoteFolder> {
     const tree = new Map<ItemId, TreeNode>([
       [ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' }],
     ]);
@@ -204,7 +208,7 @@ export class Repository {
         if (!(err instanceof FormatError)) throw err;
         throw new FormatError(
           err.code,
-          `folder ${folderId}: snapshot ${snapshot.id} has a bad tree at ${JSON.stringify(path === '' ? '/' : path)} (tree ${treeId}): ${err.message}; nothing was synced`,
+          `folder ${snapshot.snapshot.folderId}: snapshot ${snapshot.id} has a bad tree at ${JSON.stringify(path === '' ? '/' : path)} (tree ${treeId}): ${err.message}; nothing was synced`,
         );
       }
       for (const e of t.entries) {
