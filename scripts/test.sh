@@ -19,9 +19,16 @@ npx tsc -p tsconfig.renderer.json --noEmit || { echo "0 passed, 1 failed"; exit 
 
 say "unit and integration tests (vitest) in a D-Bus session with gnome-keyring"
 dbus-run-session -- bash -c '
+  # A keyring of its own: a login keyring left in ~/.local/share by earlier runs (another
+  # password) would stay locked ("Cannot create an item in a locked collection").
+  keyrings="$(mktemp -d)"
+  export XDG_DATA_HOME="$keyrings"
   eval "$(printf cess-sync-test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"
   export GNOME_KEYRING_CONTROL
   npx vitest run "$@"
+  rc=$?
+  rm -rf "$keyrings"
+  exit $rc
 ' vitest "$@"
 
 say "UI end to end (Playwright, Chromium, a real daemon on the local CESS network)"
