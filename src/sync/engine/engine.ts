@@ -122,6 +122,8 @@ interface FolderRuntime {
   held: Plan['held'];
   allowHeldOnce: boolean;
   problems: Problem[];
+  /** Files and bytes in the merge base, counted after each pass (status() is a hot path). */
+  totals: { files: number; bytes: number } | null;
 }
 
 function isOfflineError(err: unknown): boolean {
@@ -149,6 +151,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
     etaSeconds: null,
   };
   private speedWindow: { t: number; bytes: number }[] = [];
+  private lastProgressEmit = 0;
 
   constructor(private readonly o: EngineOptions) {}
 
@@ -192,6 +195,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       held: [],
       allowHeldOnce: false,
       problems: [],
+      totals: null,
     };
     this.folders.set(id, rt);
     if (this.o.watch !== false) {
@@ -265,6 +269,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
         },
       });
       rt.allowHeldOnce = false;
+      rt.totals = this.countSynced(folderId);
       rt.lastSyncMs = this.now();
       rt.lastError = null;
       rt.offline = false;
@@ -365,7 +370,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
     this.progress.speed = (bytes * 1000) / span;
     const left = Math.max(0, this.progress.bytesTotal - this.progress.bytesDone);
     this.progress.etaSeconds = this.progress.speed > 0 ? left / this.progress.speed : null;
-    this.emitStatus();
+    this.emitStatus(true);
   }
 
   private log(folderId: string, kind: string, p: string, detail?: string): void {
@@ -381,8 +386,27 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
     for (const l of this.listeners) l({ type: 'activity', activity: a });
   }
 
-  private emitStatus(): void {
+  private countSynced(folderId: string): { files: number; bytes: number } {
+    let files = 0;
+    let bytes = 0;
+    for (const n of this.o.manifest.loadTree(folderId, 'synced').values()) {
+      if (n.kind === 'file') {
+        files++;
+        bytes += n.size ?? 0;
+      }
+    }
+    return { files, bytes };
+  }
+
+  /**
+   * Pushes the status to subscribers: state changes at once, byte progress at most every
+   * 250 ms (a large transfer reports thousands of chunks).
+   */
+  private emitStatus(progressOnly = false): void {
     if (this.listeners.size === 0) return;
+    const t = this.now();
+    if (progressOnly && t - this.lastProgressEmit < 250) return;
+    this.lastProgressEmit = t;
     const s = this.status();
     for (const l of this.listeners) l({ type: 'status', status: s });
   }
@@ -396,24 +420,17 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
   }
 
   status(): Status {
+    const pendingObjects = this.o.manifest.listPendingObjects('pending').length;
     const folders: FolderStatus[] = [...this.folders.values()].map((rt) => {
-      const tree = this.o.manifest.loadTree(rt.id, 'synced');
-      let files = 0;
-      let bytes = 0;
-      for (const n of tree.values()) {
-        if (n.kind === 'file') {
-          files++;
-          bytes += n.size ?? 0;
-        }
-      }
+      rt.totals ??= this.countSynced(rt.id);
       return {
         id: rt.id,
         root: rt.root,
         state: this.folderState(rt),
-        files,
-        bytes,
+        files: rt.totals.files,
+        bytes: rt.totals.bytes,
         lastSyncMs: rt.lastSyncMs,
-        pendingObjects: this.o.manifest.listPendingObjects('pending').length,
+        pendingObjects,
       };
     });
     const states = folders.map((f) => f.state);
