@@ -24,7 +24,7 @@ import {
   ContentIdBuilder,
   FormatError,
   blobIdBytes,
-  chunkStream,
+  contentIdOf,
   decodeFileNode,
   storeFileContent,
   storeFileNode,
@@ -35,7 +35,6 @@ import {
   type BlobId,
   type FileEntry,
   type FormatKeys,
-  type PackInfo,
   type TreeEntry,
 } from '../format/index.js';
 import { toHex } from '../format/bytes.js';
@@ -140,16 +139,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The keyed content id of a file, as the format defines it (scanner hash function). */
+/** The keyed content id of a file, as the format defines it (the scanner's hash function). */
 export function contentHasher(keys: FormatKeys) {
   return async (absPath: string): Promise<{ contentId: string; size: number }> => {
-    const b = new ContentIdBuilder(keys);
-    let size = 0;
-    for await (const chunk of chunkStream(createReadStream(absPath, { highWaterMark: 1 << 20 }))) {
-      b.addChunk(blobIdBytes(keys, 'data', chunk));
-      size += chunk.length;
-    }
-    return { contentId: b.finish(size), size };
+    const r = await contentIdOf(keys, createReadStream(absPath, { highWaterMark: 1 << 20 }));
+    return { contentId: r.contentId, size: r.size };
   };
 }
 
@@ -243,7 +237,6 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
   }
 
   if (remoteChanged) {
-    const packs: PackInfo[] = [];
     const uploadedPaths: string[] = [];
     const tmpDir = path.join(root, METADATA_DIR_NAME, 'tmp');
     await mkdir(tmpDir, { recursive: true });
@@ -269,7 +262,6 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
           const fid = await ctx.store.put(s.file, info.name, ctx.signal);
           ctx.manifest.addPendingObject({ fid, name: info.name, size: info.size });
           result.uploadedPacks.push(fid);
-          packs.push(info);
           ctx.onBytes?.(info.size);
         } finally {
           await rm(s.file, { force: true });
