@@ -572,6 +572,20 @@ export class CessChain extends EventEmitter<{
     return t;
   }
 
+  /** A territory purchase: refused before signing when unaffordable, errors told with the cost. */
+  private async payFor(
+    signer: KeyringPair,
+    territory: string,
+    quote: CostQuote,
+    tx: SubmittableExtrinsic<'promise'>,
+    opts: TxOptions,
+  ): Promise<PaidResult> {
+    await this.checkAffordable(signer, quote, opts);
+    const ctx = { territory, cost: quote.formatted, action: quote.action };
+    const r = await this.send(tx, signer, await this.withBalance(signer, ctx), opts.waitFor);
+    return { ...r, quote };
+  }
+
   private async checkAffordable(
     signer: KeyringPair,
     quote: CostQuote,
@@ -632,15 +646,13 @@ export class CessChain extends EventEmitter<{
       }
     }
     const quote = await this.quoteMint(gib, days);
-    await this.checkAffordable(signer, quote, opts);
-    const ctx = { territory: name, cost: quote.formatted, action: quote.action };
-    const r = await this.send(
-      txOf(this.api, 'storageHandler', 'mintTerritory')(gib, name, days),
+    return this.payFor(
       signer,
-      await this.withBalance(signer, ctx),
-      opts.waitFor,
+      name,
+      quote,
+      txOf(this.api, 'storageHandler', 'mintTerritory')(gib, name, days),
+      opts,
     );
-    return { ...r, quote };
   }
 
   async expandTerritory(
@@ -659,15 +671,13 @@ export class CessChain extends EventEmitter<{
         return this.quote(gib, 0, `adding ${gib} GiB to territory '${name}'`);
       throw err;
     });
-    await this.checkAffordable(signer, quote, opts);
-    const ctx = { territory: name, cost: quote.formatted, action: quote.action };
-    const r = await this.send(
-      txOf(this.api, 'storageHandler', 'expandingTerritory')(name, gib),
+    return this.payFor(
       signer,
-      await this.withBalance(signer, ctx),
-      opts.waitFor,
+      name,
+      quote,
+      txOf(this.api, 'storageHandler', 'expandingTerritory')(name, gib),
+      opts,
     );
-    return { ...r, quote };
   }
 
   async renewTerritory(
@@ -686,15 +696,13 @@ export class CessChain extends EventEmitter<{
         return this.quote(0, days, `renewing territory '${name}' for ${days} days`);
       throw err;
     });
-    await this.checkAffordable(signer, quote, opts);
-    const ctx = { territory: name, cost: quote.formatted, action: quote.action };
-    const r = await this.send(
-      txOf(this.api, 'storageHandler', 'renewalTerritory')(name, days),
+    return this.payFor(
       signer,
-      await this.withBalance(signer, ctx),
-      opts.waitFor,
+      name,
+      quote,
+      txOf(this.api, 'storageHandler', 'renewalTerritory')(name, days),
+      opts,
     );
-    return { ...r, quote };
   }
 
   /** Brings an expired territory back for `days` days (cost: its size for those days). */
@@ -707,15 +715,13 @@ export class CessChain extends EventEmitter<{
     this.requireConnected(true);
     const quote = await this.quoteRenew(signer.address, name, days);
     quote.action = `reactivating territory '${name}' for ${days} days`;
-    await this.checkAffordable(signer, quote, opts);
-    const ctx = { territory: name, cost: quote.formatted, action: quote.action };
-    const r = await this.send(
-      txOf(this.api, 'storageHandler', 'reactivateTerritory')(name, days),
+    return this.payFor(
       signer,
-      await this.withBalance(signer, ctx),
-      opts.waitFor,
+      name,
+      quote,
+      txOf(this.api, 'storageHandler', 'reactivateTerritory')(name, days),
+      opts,
     );
-    return { ...r, quote };
   }
 
   private async withBalance(signer: KeyringPair, ctx: ErrorContext): Promise<ErrorContext> {
