@@ -283,7 +283,7 @@ export async function watchCommand(
       return;
     }
     if (event.type === 'status') view.status(event.status);
-    else view.log(formatActivity(event.activity));
+    else if (event.type === 'activity') view.log(formatActivity(event.activity));
   };
   const subscription = await client.subscribe(onEvent, (error) => io.err(error.message));
   if (signal.aborted) subscription.close();

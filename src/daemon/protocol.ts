@@ -24,6 +24,10 @@ export const ROUTES = {
   sharesReceive: `${API_PREFIX}/shares/receive`,
   versions: `${API_PREFIX}/versions`,
   versionsRestore: `${API_PREFIX}/versions/restore`,
+  files: `${API_PREFIX}/files`,
+  filesOpen: `${API_PREFIX}/files/open`,
+  sharesRequest: `${API_PREFIX}/shares/request`,
+  integrations: `${API_PREFIX}/integrations`,
 } as const;
 
 /** Reply of GET /api/v1/activity (an object, so fields can be added later). */

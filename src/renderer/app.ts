@@ -189,6 +189,7 @@ class App {
       this.applyStatus(e.status);
       return;
     }
+    if (e.type !== 'activity') return; // share requests: handled by the share dialog
     this.activity = [e.activity, ...this.activity].slice(0, ACTIVITY_KEEP);
     renderActivity(this.activity);
   }

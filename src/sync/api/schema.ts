@@ -67,10 +67,28 @@ export const activitySchema = z.object({
 });
 export type Activity = z.infer<typeof activitySchema>;
 
+/**
+ * A synced item named by a path outside the UI (the `cess-sync share <path>` verb a file manager
+ * calls): the daemon has checked it is inside a synced folder; the UI opens its share dialog.
+ */
+export const shareRequestEventSchema = z
+  .object({
+    folderId: z.string(),
+    /** The item's path in its folder, '/'-separated ('' for the folder itself). */
+    path: z.string(),
+    /** The absolute path on this device, as the verb was given it (after realpath). */
+    absPath: z.string(),
+    name: z.string(),
+    kind: z.enum(['file', 'folder']),
+  })
+  .strict();
+export type ShareRequestEvent = z.infer<typeof shareRequestEventSchema>;
+
 /** What the daemon pushes over the WebSocket. */
 export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), status: statusSchema }),
   z.object({ type: z.literal('activity'), activity: activitySchema }),
+  z.object({ type: z.literal('shareRequest'), request: shareRequestEventSchema }),
 ]);
 export type DaemonEvent = z.infer<typeof eventSchema>;
 
@@ -242,3 +260,97 @@ export interface VersionService {
   versions(req: VersionsRequest): Promise<FileVersion[]>;
   restoreVersion(req: RestoreRequest): Promise<void>;
 }
+
+// --- files (the UI's per-file list) --------------------------------------------------------------
+
+export const fileStateSchema = z.enum([
+  'synced',
+  'uploading',
+  'downloading',
+  /** Changed locally or remotely, not transferred yet. */
+  'pending',
+  'conflict',
+  /** Under an excluded subfolder (selective sync) or ignored. */
+  'excluded',
+  'error',
+]);
+export type FileState = z.infer<typeof fileStateSchema>;
+
+export const fileEntrySchema = z
+  .object({
+    folderId: z.string(),
+    /** Path in its folder, '/'-separated, NFC. */
+    path: z.string(),
+    kind: z.enum(['file', 'dir']),
+    size: z.number().int().nonnegative(),
+    mtimeMs: z.number().nullable(),
+    state: fileStateSchema,
+  })
+  .strict();
+export type FileEntry = z.infer<typeof fileEntrySchema>;
+
+/** GET /api/v1/files?folderId=&q=&offset=&limit=: `q` matches the path (case-insensitive). */
+export const filesQuerySchema = z
+  .object({
+    folderId: z.string().min(1).optional(),
+    q: z.string().max(1024).optional(),
+    offset: z.number().int().nonnegative().optional(),
+    limit: z.number().int().positive().max(1000).optional(),
+  })
+  .strict();
+export type FilesQuery = z.infer<typeof filesQuerySchema>;
+
+export const fileListSchema = z
+  .object({ files: z.array(fileEntrySchema), total: z.number().int().nonnegative() })
+  .strict();
+export type FileList = z.infer<typeof fileListSchema>;
+
+/** POST /api/v1/files/open: open a synced item with the OS, or show it in its folder. */
+export const openFileRequestSchema = z
+  .object({
+    folderId: z.string().min(1),
+    path: z.string().max(4096),
+    reveal: z.boolean().optional(),
+  })
+  .strict();
+export type OpenFileRequest = z.infer<typeof openFileRequestSchema>;
+
+/** What the daemon's files routes drive. */
+export interface FileService {
+  files(q: FilesQuery): FileList;
+  openFile(req: OpenFileRequest): Promise<void>;
+}
+
+// --- share requests from outside the UI (file-manager verbs) -------------------------------------
+
+/** POST /api/v1/shares/request: `cess-sync share <path>` hands the path to the running app. */
+export const shareIntentRequestSchema = z.object({ path: z.string().min(1).max(4096) }).strict();
+export type ShareIntentRequest = z.infer<typeof shareIntentRequestSchema>;
+
+// --- OS integrations (file-manager right-click entries) ------------------------------------------
+
+export const integrationIdSchema = z.enum(['nautilus', 'nemo', 'dolphin']);
+export type IntegrationId = z.infer<typeof integrationIdSchema>;
+
+export const integrationSchema = z
+  .object({
+    id: integrationIdSchema,
+    /** e.g. 'GNOME Files (Nautilus)' */
+    label: z.string(),
+    installed: z.boolean(),
+    /** The files it installs (absolute paths on this device). */
+    files: z.array(z.string()),
+  })
+  .strict();
+export type Integration = z.infer<typeof integrationSchema>;
+
+export const integrationListSchema = z
+  .object({ integrations: z.array(integrationSchema) })
+  .strict();
+export type IntegrationList = z.infer<typeof integrationListSchema>;
+
+/** POST /api/v1/integrations: install (true) or remove (false) one integration. */
+export const integrationRequestSchema = z
+  .object({ id: integrationIdSchema, install: z.boolean() })
+  .strict();
+export type IntegrationRequest = z.infer<typeof integrationRequestSchema>;
