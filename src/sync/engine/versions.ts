@@ -1,7 +1,6 @@
 /**
- * File versions: every snapshot of a folder is kept (until compaction exists, the retention
- * policy is "keep all"), so a file's earlier versions are the distinct contents its item had
- * across snapshots, newest first.
+ * File versions: a file's earlier versions are the distinct contents its item had across the
+ * folder's snapshots that retention keeps (docs/format.md §10.1), newest first.
  */
 import type { FileVersion } from '../api/schema.js';
 import type { FileEntry } from '../format/index.js';

@@ -489,6 +489,21 @@ export class Manifest {
     return out;
   }
 
+  /**
+   * What the file list needs of every local_files record, as plain tuples [path, itemId, kind,
+   * size, mtimeMs, contentId]: no BigInt, no objects (100,000 rows are read per listing build).
+   */
+  localFileSummaries(
+    folderId: string,
+  ): [string, ItemId, ItemKind, number, number, string | null][] {
+    return this.stmt(
+      `SELECT path, item_id, kind, size, mtime_ns / 1000000, content_id
+       FROM local_files WHERE folder_id = ?`,
+    )
+      .raw(true)
+      .all(folderId) as [string, ItemId, ItemKind, number, number, string | null][];
+  }
+
   /** Number of items in a tree (with the root). */
   treeSize(folderId: string, which: TreeName): number {
     return (

@@ -114,8 +114,30 @@ const v2: Migration = (db) => {
   `);
 };
 
+/**
+ * v3: compaction (src/sync/compaction, docs/format.md §10): when this device first saw each
+ * pack (the grace period counts from there, on this device's clock) and when it announced a
+ * pack as doomed; decoded references of immutable tree and file node blobs (a cache: each is
+ * read and, for file nodes, decapsulated once).
+ */
+const v3: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE compaction_packs (
+      fid            TEXT PRIMARY KEY,
+      first_seen_ms  INTEGER NOT NULL,
+      doomed_ms      INTEGER,
+      delete_tries   INTEGER NOT NULL DEFAULT 0,
+      last_error     TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE compaction_refs (
+      blob TEXT PRIMARY KEY,
+      refs TEXT NOT NULL CHECK (json_valid(refs))
+    ) WITHOUT ROWID;
+  `);
+};
+
 /** Index i holds the migration to version i + 1. Append only. */
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -16,6 +16,12 @@ import { METADATA_DIR_NAME, ROOT_MARKER_NAME } from '../ignore/index.js';
 import { caseFoldKey, isPathError, validateSyncPath } from '../paths/index.js';
 import { ROOT_ID, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
+import {
+  isRecordPackId,
+  latestRecords,
+  openRecord,
+  type CompactionRecord,
+} from '../compaction/record.js';
 
 /** A snapshot blob found in the repository, with its id. */
 export interface SnapshotRef {
@@ -81,6 +87,12 @@ export class Repository {
   private readonly where = new Map<string, { fid: string; entry: PackEntry }>();
   private readonly snapshotCache = new Map<BlobId, SnapshotBlob>();
   private objects: StoredObject[] = [];
+  // Compaction (docs/format.md §10): records found in record packs, the packs their devices
+  // are about to delete (never deduplicated against, read only when no other copy exists),
+  // and each listed object's state (a stored copy is read before a pending one).
+  private readonly records = new Map<string, CompactionRecord>();
+  private avoided = new Set<string>();
+  private states = new Map<string, StoredObject['state']>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -90,6 +102,19 @@ export class Repository {
   /** Reads the headers of packs not seen before. Returns how many new packs were indexed. */
   async refresh(signal?: AbortSignal): Promise<number> {
     this.objects = await this.store.list(signal);
+    const listed = new Map(this.objects.map((o) => [o.fid, o.state]));
+    // Packs deleted since (compaction) leave the index; a blob they held is found in its new
+    // pack. A deal that completed changes which copy is read first.
+    let rebuild = false;
+    for (const fid of [...this.readers.keys()]) {
+      if (!listed.has(fid)) {
+        this.readers.delete(fid);
+        this.records.delete(fid);
+        rebuild = true;
+      } else if (listed.get(fid) !== this.states.get(fid)) rebuild = true;
+    }
+    for (const fid of [...this.foreign]) if (!listed.has(fid)) this.foreign.delete(fid);
+    this.states = listed;
     let added = 0;
     for (const obj of this.objects) {
       if (this.readers.has(obj.fid) || this.foreign.has(obj.fid)) continue;
@@ -100,16 +125,84 @@ export class Repository {
       };
       try {
         const reader = await PackReader.open(this.keys, source);
+        const record = await this.recordOf(reader);
+        if (record) this.records.set(fid, record);
         this.readers.set(fid, reader);
-        for (const entry of reader.entries)
-          this.where.set(`${entry.type}:${entry.id}`, { fid, entry });
+        if (!rebuild) for (const entry of reader.entries) this.place(fid, entry);
         added++;
       } catch (err) {
         if (err instanceof FormatError) this.foreign.add(fid);
         else throw err;
       }
     }
+    const avoided = new Set<string>();
+    for (const { record } of latestRecords(this.compactionRecords()).values())
+      for (const fid of record.doomed) if (listed.has(fid)) avoided.add(fid);
+    if (avoided.size !== this.avoided.size || [...avoided].some((f) => !this.avoided.has(f)))
+      rebuild = true;
+    this.avoided = avoided;
+    if (rebuild) {
+      this.where.clear();
+      for (const [fid, reader] of this.readers)
+        for (const entry of reader.entries) this.place(fid, entry);
+    }
     return added;
+  }
+
+  /** A pack's one record blob, when it is a record pack (else undefined). */
+  private async recordOf(reader: PackReader): Promise<CompactionRecord | undefined> {
+    const e = reader.entries[0];
+    if (!isRecordPackId(reader.packId) || reader.entries.length !== 1 || e?.type !== 'tree')
+      return undefined;
+    try {
+      return openRecord(this.keys, e.id, await reader.readSealed(e));
+    } catch (err) {
+      if (err instanceof FormatError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Where a blob is read from: a pack no one is deleting, stored before pending. */
+  private place(fid: string, entry: PackEntry): void {
+    const rank = (f: string): number =>
+      (this.avoided.has(f) ? 2 : 0) + (this.states.get(f) === 'stored' ? 0 : 1);
+    const key = `${entry.type}:${entry.id}`;
+    const cur = this.where.get(key);
+    if (!cur || rank(fid) < rank(cur.fid)) this.where.set(key, { fid, entry });
+  }
+
+  /** Every indexed pack with its listing state and header entries (compaction). */
+  packs(): {
+    fid: string;
+    size: number;
+    state: StoredObject['state'];
+    packId: string;
+    entries: readonly PackEntry[];
+  }[] {
+    return [...this.readers].map(([fid, r]) => ({
+      fid,
+      size: r.size,
+      state: this.states.get(fid) ?? 'pending',
+      packId: r.packId,
+      entries: r.entries,
+    }));
+  }
+
+  /** The encrypted bytes of one blob of one given pack (repacking copies ciphertext). */
+  readSealedFrom(fid: string, entry: PackEntry): Promise<Uint8Array> {
+    const reader = this.readers.get(fid);
+    if (!reader) throw new FormatError('NOT_FOUND', `pack ${fid} is not open`);
+    return reader.readSealed(entry);
+  }
+
+  /** Compaction records in the account's record packs (docs/format.md §10.3). */
+  compactionRecords(): { fid: string; record: CompactionRecord }[] {
+    return [...this.records].map(([fid, record]) => ({ fid, record }));
+  }
+
+  /** Packs some device's newest record says it will delete. */
+  get avoidedPacks(): ReadonlySet<string> {
+    return this.avoided;
   }
 
   /** Objects of the account as of the last refresh. */
@@ -117,8 +210,10 @@ export class Repository {
     return this.objects;
   }
 
+  /** Whether a blob can be referenced by new snapshots (not only in packs being deleted). */
   has(type: BlobTypeName, id: BlobId): boolean {
-    return this.where.has(`${type}:${id}`);
+    const at = this.where.get(`${type}:${id}`);
+    return at !== undefined && !this.avoided.has(at.fid);
   }
 
   /** Which pack holds a blob (for share links: the recipient needs fid + range). */
@@ -134,18 +229,24 @@ export class Repository {
     return reader.readBlob(at.entry, key);
   }
 
-  /** Every snapshot of a folder in the repository. */
+  /** Every snapshot of a folder in the repository (not those compaction has forgotten). */
   async snapshots(folderId: string): Promise<SnapshotRef[]> {
+    return (await this.allSnapshots(false)).filter((s) => s.snapshot.folderId === folderId);
+  }
+
+  /** Every snapshot of every folder; `includeForgotten`: also those only in doomed packs. */
+  async allSnapshots(includeForgotten = true): Promise<SnapshotRef[]> {
     const out: SnapshotRef[] = [];
     for (const [key, at] of this.where) {
       if (!key.startsWith('snapshot:')) continue;
+      if (!includeForgotten && this.avoided.has(at.fid)) continue;
       const id = at.entry.id;
       let snap = this.snapshotCache.get(id);
       if (!snap) {
         snap = decodeSnapshot(await this.readBlob('snapshot', id, this.keys.metadata));
         this.snapshotCache.set(id, snap);
       }
-      if (snap.folderId === folderId) out.push({ id, snapshot: snap });
+      out.push({ id, snapshot: snap });
     }
     return out;
   }
