@@ -20,13 +20,18 @@ if (existsSync(vitest)) {
     if (f.status === 'failed' && f.assertionResults.length === 0) failed++;
 }
 
-const pw = 'test-results/playwright.json';
-if (existsSync(pw)) {
+// The browser e2e run and the Electron shell run (whose tests are all skipped where no
+// Electron binary is installed: counted as skipped, never as passed).
+for (const pw of ['test-results/playwright.json', 'test-results/playwright-electron.json']) {
+  if (!existsSync(pw)) continue;
   const r = JSON.parse(readFileSync(pw, 'utf8'));
   reports++;
   passed += r.stats.expected + (r.stats.flaky ?? 0);
   failed += r.stats.unexpected;
   skipped += r.stats.skipped;
+  // A run that could not start (global setup failed) reports errors and no tests.
+  if ((r.errors ?? []).length > 0 && r.stats.expected + r.stats.unexpected + r.stats.skipped === 0)
+    failed++;
 }
 
 if (reports === 0) failed++;

@@ -1,11 +1,13 @@
 /**
  * The Electron main process: the thin layer. Every decision it makes comes from a plain
- * function next to it (security/, tray/, notifications/, deep-link.ts) that is tested under
- * Node; this file only wires those decisions to Electron's API. It cannot be launched on the
- * development machines (no Electron binary; design.md), so it is checked by the compiler
- * against the `electron` package's types and by review.
+ * function next to it (security/, tray/, notifications/, login/, deep-link.ts) or from the
+ * daemon supervisor (daemon/, plain Node), all tested under Node; this file only wires them to
+ * Electron's API. The development machines have no Electron binary (design.md), so it is
+ * checked by the compiler against the `electron` package's types, and test/electron launches
+ * it wherever a binary is installed.
  */
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import {
   app,
@@ -19,29 +21,35 @@ import {
   shell,
   Tray,
 } from 'electron';
-import type { WebContents } from 'electron';
-import type { DaemonEndpoint, DaemonStatus, DaemonSupervisor } from './daemon/supervisor.js';
+import type { BrowserWindowConstructorOptions, WebContents } from 'electron';
+import { resolveStateDir } from '../daemon/state-file.js';
+import { electronDaemonCommand } from './daemon/daemon-command.js';
+import { ProcessSupervisor } from './daemon/process-supervisor.js';
+import type { DaemonEndpoint, DaemonStatus } from './daemon/supervisor.js';
 import { extractDeepLink, normalizeDeepLink } from './deep-link.js';
 import { IPC_CHANNELS } from './ipc/contract.js';
 import type { DaemonConnection } from './ipc/contract.js';
+import {
+  HIDDEN_FLAG,
+  loginExecutable,
+  loginItemAtStartup,
+  loginItemMechanism,
+  revealForSetup,
+  windowAtLaunch,
+} from './login/login-item.js';
+import { autostartFilePath, isAutostartEnabled, setAutostart } from './login/xdg-autostart.js';
 import { notificationFor } from './notifications/notification-text.js';
-import type { DaemonEvent } from './notifications/notification-text.js';
+import type { UserNotice } from './notifications/notification-text.js';
 import { contentTypeFor, resolveAppRequest } from './security/app-protocol.js';
 import { buildCsp } from './security/csp.js';
 import { decideNavigation, isTrustedSender } from './security/navigation.js';
 import { APP_ORIGIN, APP_SCHEME, DEEP_LINK_SCHEME } from './security/origins.js';
 import { hardenedWindowOptions } from './security/window-options.js';
+import { extractSharePaths } from './share-verb.js';
+import { loadShellSettings, saveShellSettings } from './shell-settings.js';
 import { toMenuTemplate } from './tray/menu-template.js';
 import { trayModel } from './tray/tray-model.js';
-import type { TrayAction } from './tray/tray-model.js';
-
-const supervisor = daemonSupervisor();
-
-const UNAVAILABLE: DaemonStatus = {
-  state: { kind: 'error', message: 'Sync engine not available in this build' },
-  recentFiles: [],
-  syncRoot: null,
-};
+import type { TrayAction, TrayModel } from './tray/tray-model.js';
 
 // Layout inside the app (repository root in development, app.asar when packaged).
 const appPath = app.getAppPath();
@@ -54,12 +62,35 @@ const rendererRoots = [
 ];
 const startUrl = `${APP_ORIGIN}/index.html`;
 
+// The daemon runs from Electron's own binary in Node mode (daemon-command.ts), on the state
+// directory the CLI uses too ($CESS_SYNC_HOME or ~/.cess-sync).
+const supervisor = new ProcessSupervisor({
+  stateDir: resolveStateDir(),
+  command: electronDaemonCommand({
+    execPath: process.execPath,
+    appPath,
+    stateDir: resolveStateDir(),
+    env: process.env,
+  }),
+});
+const loginItem = loginItemMechanism(process.platform, app.isPackaged);
+const autostartFile = autostartFilePath(process.env, homedir());
+
 let mainWindow: BrowserWindow | null = null;
+let createdWindowOptions: BrowserWindowConstructorOptions | null = null;
 let tray: Tray | null = null; // module scope: a collected Tray disappears from the tray area
-let status: DaemonStatus = UNAVAILABLE;
+let status: DaemonStatus = supervisor.status;
 let endpoint: DaemonEndpoint | null = null;
+let openAtLogin: boolean | null = null;
 let pendingDeepLink: string | null = extractDeepLink(process.argv);
+let linkAwaitingDaemon: string | null = null;
+/** Paths from Explorer's "Share with CESS..." verb, waiting for the daemon and the page. */
+const pendingSharePaths: string[] = extractSharePaths(process.argv);
+let revealedForSetup = false;
+/** Whether the window should be on screen (it stays loaded, hidden, when not). */
+let windowWanted = false;
 let quitting = false;
+let daemonStopped = false;
 
 // Must run before 'ready': gives app:// a real origin, so 'self', isTrustedSender and
 // decideNavigation compare against `app://cess-sync` instead of file://'s shared opaque origin.
@@ -77,6 +108,11 @@ if (!app.requestSingleInstanceLock()) {
     const link = extractDeepLink(argv);
     showWindow();
     if (link !== null) deliverDeepLink(link);
+    const shares = extractSharePaths(argv);
+    if (shares.length > 0) {
+      pendingSharePaths.push(...shares);
+      void flushShareRequests();
+    }
   });
 
   // macOS hands deep links to the running app (or at launch) through 'open-url'.
@@ -95,15 +131,16 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('before-quit', (event) => {
     quitting = true;
-    if (supervisor === null || endpoint === null) return;
+    if (daemonStopped) return;
     // Let the daemon finish its durable step before the process tree goes away.
     event.preventDefault();
-    const running = supervisor;
-    endpoint = null;
-    running
+    supervisor
       .stop()
       .catch((error: unknown) => console.error('cess-sync: daemon did not stop cleanly', error))
-      .finally(() => app.quit());
+      .finally(() => {
+        daemonStopped = true;
+        app.quit();
+      });
   });
 
   app
@@ -127,39 +164,104 @@ async function onReady(): Promise<void> {
   });
 
   tray = new Tray(trayIcon(status));
+  openAtLogin = await setUpLoginItem();
   renderTray();
 
-  if (supervisor !== null) {
-    supervisor.onStatus((next) => {
-      status = next;
-      renderTray();
-    });
-    supervisor.onEvent(notify);
-    try {
-      // Started before the window loads: the page's CSP header carries the daemon origin.
-      endpoint = await supervisor.start();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      status = {
-        ...status,
-        state: { kind: 'error', message: `Sync engine failed to start: ${message}` },
-      };
-      renderTray();
+  supervisor.onStatus((next) => {
+    status = next;
+    renderTray();
+    if (revealForSetup(windowWanted, next.state, revealedForSetup)) {
+      revealedForSetup = true;
+      showWindow();
     }
-  }
+  });
+  supervisor.onNotice(notify);
+  // `cess-sync share <path>` from a file manager: the page opens the dialog from its own event
+  // stream; the shell brings the window up.
+  supervisor.onShareRequest(() => showWindow());
+  supervisor.onEndpoint((next) => {
+    endpoint = next;
+    // The page's CSP header names the daemon's port and the renderer holds the old token: a
+    // new daemon (first start, or a restart) means a fresh page.
+    if (next !== null && mainWindow !== null) {
+      if (linkAwaitingDaemon !== null) pendingDeepLink = linkAwaitingDaemon;
+      linkAwaitingDaemon = null;
+      mainWindow.webContents.reload();
+    }
+    if (next !== null) void flushShareRequests();
+  });
+  // Not awaited: the window and tray work while the daemon starts, and the supervisor reports
+  // progress and failures through the status (a give-up rejects here too).
+  supervisor.start().catch((error: unknown) => {
+    console.error('cess-sync: the sync engine could not be started', error);
+  });
 
-  createWindow();
+  exposeForTests();
+  const openedAtLogin =
+    loginItem.kind === 'electron' && app.getLoginItemSettings().wasOpenedAtLogin;
+  // A login start keeps the window hidden but loaded: the page is the daemon's UI subscriber,
+  // so a share request from the file manager (shareRequest) finds a dialog to open.
+  createWindow(windowAtLaunch(process.argv, openedAtLogin) === 'show' || pendingDeepLink !== null);
 }
 
-function createWindow(): void {
-  mainWindow = new BrowserWindow(
-    hardenedWindowOptions({ preloadPath, iconPath: path.join(assetsDir, 'icon.png') }),
-  );
+/** Applies the first-run default and refreshes the entry; returns the checkbox state. */
+async function setUpLoginItem(): Promise<boolean | null> {
+  if (loginItem.kind === 'none') return null;
+  const userData = app.getPath('userData');
+  try {
+    const settings = await loadShellSettings(userData);
+    const enabledNow = await loginItemEnabled();
+    const startup = loginItemAtStartup(loginItem, settings.loginItem, enabledNow);
+    if (startup.action === 'none') {
+      if (!settings.loginItem.defaultApplied) {
+        await saveShellSettings(userData, { ...settings, loginItem: { defaultApplied: true } });
+      }
+      return enabledNow;
+    }
+    await setLoginItem(true);
+    await saveShellSettings(userData, { ...settings, loginItem: { defaultApplied: true } });
+    return true;
+  } catch (error) {
+    console.error('cess-sync: start at login could not be set up', error);
+    return null;
+  }
+}
+
+async function loginItemEnabled(): Promise<boolean> {
+  if (loginItem.kind === 'electron') {
+    return app.getLoginItemSettings({ args: [HIDDEN_FLAG] }).openAtLogin;
+  }
+  return isAutostartEnabled(autostartFile);
+}
+
+async function setLoginItem(enabled: boolean): Promise<void> {
+  if (loginItem.kind === 'electron') {
+    app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_FLAG] });
+  } else if (loginItem.kind === 'xdg-autostart') {
+    await setAutostart(
+      autostartFile,
+      enabled
+        ? { exec: loginExecutable(process.execPath, process.env), args: [HIDDEN_FLAG] }
+        : null,
+    );
+  }
+}
+
+function createWindow(show: boolean): void {
+  windowWanted = show;
+  createdWindowOptions = hardenedWindowOptions({
+    preloadPath,
+    iconPath: path.join(assetsDir, 'icon.png'),
+  });
+  mainWindow = new BrowserWindow(createdWindowOptions);
   const win = mainWindow;
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (windowWanted) win.show();
+  });
   win.on('close', (event) => {
     if (!quitting) {
       event.preventDefault();
+      windowWanted = false;
       win.hide();
     }
   });
@@ -168,7 +270,7 @@ function createWindow(): void {
   });
   win.webContents.on('did-finish-load', () => {
     if (pendingDeepLink !== null) {
-      win.webContents.send(IPC_CHANNELS.deepLink, pendingDeepLink);
+      sendDeepLink(win, pendingDeepLink);
       pendingDeepLink = null;
     }
   });
@@ -178,9 +280,13 @@ function createWindow(): void {
 function showWindow(): void {
   if (!app.isReady()) return;
   if (mainWindow === null) {
-    createWindow();
+    createWindow(true);
     return;
   }
+  const wasWanted = windowWanted;
+  windowWanted = true;
+  // Still loading: 'ready-to-show' shows it (showing now would flash a blank window).
+  if (!wasWanted && mainWindow.webContents.isLoading()) return;
   if (mainWindow.isMinimized()) mainWindow.restore();
   mainWindow.show();
   mainWindow.focus();
@@ -194,7 +300,14 @@ function deliverDeepLink(link: string): void {
     return;
   }
   showWindow();
+  sendDeepLink(win, link);
+}
+
+function sendDeepLink(win: BrowserWindow, link: string): void {
   win.webContents.send(IPC_CHANNELS.deepLink, link);
+  // A page without a daemon cannot act on the link yet, and the reload that follows the
+  // daemon's arrival would drop it: it is sent again to the new page.
+  linkAwaitingDaemon = endpoint === null ? link : null;
 }
 
 function registerDeepLinkScheme(): void {
@@ -272,9 +385,13 @@ async function serveAppFile(request: Request): Promise<Response> {
   return new Response('Not found', { status: 404 });
 }
 
+function currentTrayModel(): TrayModel {
+  return trayModel({ state: status.state, recentFiles: status.recentFiles, openAtLogin });
+}
+
 function renderTray(): void {
   if (tray === null) return;
-  const model = trayModel({ state: status.state, recentFiles: status.recentFiles });
+  const model = currentTrayModel();
   tray.setImage(trayIcon(status));
   tray.setToolTip(model.tooltip);
   // Linux needs the menu set again after every change, so it is rebuilt each time.
@@ -295,8 +412,13 @@ function onTrayAction(action: TrayAction): void {
       return;
     case 'pause':
     case 'resume':
-      supervisor?.setPaused(action.kind === 'pause').catch((error: unknown) => {
+      supervisor.setPaused(action.kind === 'pause').catch((error: unknown) => {
         console.error('cess-sync: pause/resume failed', error);
+      });
+      return;
+    case 'restart-daemon':
+      supervisor.start().catch((error: unknown) => {
+        console.error('cess-sync: the sync engine could not be started', error);
       });
       return;
     case 'open-recent':
@@ -306,15 +428,63 @@ function onTrayAction(action: TrayAction): void {
     case 'open-window':
       showWindow();
       return;
+    case 'set-open-at-login':
+      setLoginItem(action.enabled)
+        .then(() => loginItemEnabled())
+        .then((enabled) => {
+          openAtLogin = enabled;
+          renderTray();
+        })
+        .catch((error: unknown) => console.error('cess-sync: start at login failed', error));
+      return;
     case 'quit':
       app.quit();
       return;
   }
 }
 
-function notify(event: DaemonEvent): void {
-  const text = notificationFor(event, Date.now());
-  if (text === null || !Notification.isSupported()) return;
+/** Delay between tries while the freshly loaded page has not subscribed to events yet. */
+const SHARE_RETRY_MS = 500;
+const SHARE_TRIES = 20;
+let flushingShares = false;
+
+/**
+ * Sends the Explorer verb's paths to the daemon once it runs. The daemon answers 409 `no_ui`
+ * until the page has opened its event stream (it would have no dialog to open), so that answer
+ * is retried for a few seconds; any other refusal (outside a synced folder, a symlink...) is
+ * the user's to see, as a notification.
+ */
+async function flushShareRequests(): Promise<void> {
+  if (flushingShares || endpoint === null) return;
+  flushingShares = true;
+  try {
+    while (pendingSharePaths.length > 0) {
+      const target = pendingSharePaths[0] as string;
+      showWindow();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await supervisor.requestShare(target);
+          break;
+        } catch (error: unknown) {
+          const noUi = (error as { code?: unknown }).code === 'no_ui';
+          if (noUi && attempt < SHARE_TRIES) {
+            await new Promise((resolve) => setTimeout(resolve, SHARE_RETRY_MS));
+            continue;
+          }
+          notify({ type: 'share-refused', path: target, reason: (error as Error).message });
+          break;
+        }
+      }
+      pendingSharePaths.shift();
+    }
+  } finally {
+    flushingShares = false;
+  }
+}
+
+function notify(notice: UserNotice): void {
+  if (!Notification.isSupported()) return;
+  const text = notificationFor(notice);
   const notification = new Notification({
     title: text.title,
     body: text.body,
@@ -325,10 +495,17 @@ function notify(event: DaemonEvent): void {
 }
 
 /**
- * The sync daemon is not built yet (src/sync, src/daemon). Until it is, the shell runs without
- * one and says so in the tray; it never pretends to sync. The daemon's supervisor is plugged in
- * here; its contract is documented on DaemonSupervisor.
+ * Read-only views for the Electron tests (test/electron), which evaluate in this process. Set
+ * only when the test launcher asks; nothing here is reachable from a renderer.
  */
-function daemonSupervisor(): DaemonSupervisor | null {
-  return null;
+function exposeForTests(): void {
+  if (process.env.CESS_SYNC_SHELL_TEST !== '1') return;
+  Object.assign(globalThis, {
+    __cessSyncShell: {
+      trayModel: (): TrayModel => currentTrayModel(),
+      status: (): DaemonStatus => status,
+      daemonPid: (): number | null => supervisor.pid,
+      windowOptions: (): BrowserWindowConstructorOptions | null => createdWindowOptions,
+    },
+  });
 }

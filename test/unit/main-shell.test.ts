@@ -55,6 +55,14 @@ describe('main.ts wiring', () => {
     }
     expect(main).toContain("return { action: 'deny' }");
   });
+  it('supervises the daemon from Electron in Node mode and awaits its stop before quitting', () => {
+    expect(main).toContain('new ProcessSupervisor(');
+    expect(main).toContain('command: electronDaemonCommand(');
+    const beforeQuit = main.slice(main.indexOf("app.on('before-quit'"));
+    expect(beforeQuit).toMatch(/event\.preventDefault\(\);\s+supervisor\s+\.stop\(\)/);
+    // Test hooks only on request.
+    expect(main).toContain("if (process.env.CESS_SYNC_SHELL_TEST !== '1') return;");
+  });
   it('validates the IPC sender and serves the CSP header', () => {
     expect(main).toMatch(/isTrustedSender\(frame\.url, APP_ORIGIN\)/);
     expect(main).toContain("'Content-Security-Policy': buildCsp(");

@@ -50,6 +50,17 @@ describe('trayModel', () => {
       'Error: Gateway refused the upload',
     ],
     [{ kind: 'error', message: '' }, 'tray-error.png', 'Error: unknown problem'],
+    [{ kind: 'starting' }, 'tray-syncing.png', 'Starting the sync engine…'],
+    [
+      { kind: 'needs-setup', what: 'account' },
+      'tray-paused.png',
+      'Not set up — open cess-sync to begin',
+    ],
+    [
+      { kind: 'needs-setup', what: 'folder' },
+      'tray-paused.png',
+      'No folder synced yet — open cess-sync to pick one',
+    ],
   ])('%j -> %s, "%s"', (state, icon, status) => {
     const model = trayModel({ state, recentFiles: recent });
     expect(model.icon).toBe(icon);
@@ -85,6 +96,49 @@ describe('trayModel', () => {
       expect(trayModel({ state, recentFiles: [] }).menu[3]).toMatchObject({
         label: 'Pause syncing',
         action: { kind: 'pause' },
+      });
+    }
+  });
+
+  it('offers a restart instead of pause while the engine is down, and no pause before it runs', () => {
+    const down = trayModel({
+      state: { kind: 'error', message: 'Sync engine keeps stopping', daemonDown: true },
+      recentFiles: [],
+    });
+    expect(down.menu[3]).toEqual({
+      type: 'normal',
+      label: 'Restart sync engine',
+      enabled: true,
+      action: { kind: 'restart-daemon' },
+    });
+    for (const state of [
+      { kind: 'starting' },
+      { kind: 'needs-setup', what: 'account' },
+    ] satisfies SyncState[]) {
+      expect(trayModel({ state, recentFiles: [] }).menu[3]).toMatchObject({
+        label: 'Pause syncing',
+        enabled: false,
+      });
+    }
+  });
+
+  it('has a start-at-login checkbox where the platform supports it', () => {
+    const labelsOf = (openAtLogin: boolean | null): string[] =>
+      labels(trayModel({ state: { kind: 'synced' }, recentFiles: [], openAtLogin }).menu);
+    expect(labelsOf(null)).not.toContain('Start cess-sync at login');
+    expect(labelsOf(true).slice(-3)).toEqual([
+      'Open cess-sync',
+      'Start cess-sync at login',
+      'Quit cess-sync',
+    ]);
+    for (const on of [true, false]) {
+      const item = trayModel({ state: { kind: 'synced' }, recentFiles: [], openAtLogin: on })
+        .menu[7];
+      expect(item).toEqual({
+        type: 'checkbox',
+        label: 'Start cess-sync at login',
+        checked: on,
+        action: { kind: 'set-open-at-login', enabled: !on },
       });
     }
   });
@@ -134,8 +188,17 @@ describe('trayModel', () => {
         expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([size, size]);
       }
     }
-    const states: SyncState['kind'][] = ['synced', 'syncing', 'paused', 'offline', 'error'];
-    expect(states.map((s) => `tray-${s}.png`)).toEqual(TRAY_ICON_FILES);
+    const states: SyncState[] = [
+      { kind: 'synced' },
+      { kind: 'syncing', files: 1, bytesDone: 0, bytesTotal: 1 },
+      { kind: 'paused' },
+      { kind: 'offline' },
+      { kind: 'error', message: 'x' },
+      { kind: 'starting' },
+      { kind: 'needs-setup', what: 'folder' },
+    ];
+    const used = new Set(states.map((state) => trayModel({ state, recentFiles: [] }).icon));
+    expect([...used].sort()).toEqual([...TRAY_ICON_FILES].sort());
   });
 
   it('formats byte counts in binary units', () => {
@@ -183,5 +246,17 @@ describe('toMenuTemplate', () => {
       { kind: 'open-recent', path: '/home/ana/CESS/photos/cat.jpg' },
       { kind: 'quit' },
     ]);
+  });
+
+  it('maps the checkbox with its state and click', () => {
+    const dispatch = vi.fn<(action: TrayAction) => void>();
+    const template = toMenuTemplate(
+      trayModel({ state: { kind: 'synced' }, recentFiles: [], openAtLogin: false }).menu,
+      dispatch,
+    );
+    const item = template.find((t) => t.type === 'checkbox');
+    expect(item).toMatchObject({ label: 'Start cess-sync at login', checked: false });
+    (item?.click as () => void)();
+    expect(dispatch).toHaveBeenCalledWith({ kind: 'set-open-at-login', enabled: true });
   });
 });

@@ -2,19 +2,22 @@ import { stripUnsafeChars } from '../safe-text.js';
 import { ellipsizeMiddle } from '../tray/tray-model.js';
 
 /**
- * Events the daemon pushes to the shell. The daemon's API contract is not written yet; this is
- * the shell's side of it, to be replaced by the shared schema when it exists.
+ * Something that needs the user, found in the daemon's status and activity by
+ * notification-plan.ts. Only what the daemon's contract (src/sync/api/schema.ts) carries is
+ * here: problems have a kind, a path and the engine's sentence, not numbers, so the territory
+ * notices carry that sentence.
  */
-export type DaemonEvent =
-  | { type: 'conflict'; path: string; conflictCopyPath: string }
-  | { type: 'mass-delete-held'; root: string; count: number }
-  | { type: 'territory-low'; territory: string; freeBytes: number; totalBytes: number }
-  | { type: 'territory-expiring'; territory: string; expiresAt: number }
-  | { type: 'share-received'; from: string; fileName: string }
-  // Routine events: they move the tray and the window, never a notification.
-  | { type: 'file-synced'; path: string }
-  | { type: 'progress'; files: number; bytesDone: number; bytesTotal: number }
-  | { type: 'state-changed' };
+export type UserNotice =
+  /** `detail`: the engine's resolution, e.g. "edited on both sides: the local version is kept as a conflict copy". */
+  | { type: 'conflict'; path: string; detail: string | null }
+  /** `count` when the engine's message says it. */
+  | { type: 'mass-delete-held'; root: string; count: number | null }
+  | { type: 'territory-low'; message: string }
+  | { type: 'territory-expiring'; message: string }
+  /** `from`: the owner's address when known; `name`: the file or folder saved. */
+  | { type: 'share-received'; from: string | null; name: string }
+  /** The Explorer verb's path was refused by the daemon (`reason`: its sentence). */
+  | { type: 'share-refused'; path: string; reason: string };
 
 export interface NotificationText {
   title: string;
@@ -22,54 +25,52 @@ export interface NotificationText {
 }
 
 const MAX_NAME = 80;
-const DAY_MS = 86_400_000;
+const MAX_SENTENCE = 160;
 
-/**
- * The notification for an event, or null when the event must not notify. `now` (ms since the
- * epoch) is passed in so the texts are deterministic.
- */
-export function notificationFor(event: DaemonEvent, now: number): NotificationText | null {
-  switch (event.type) {
+/** The notification for a notice: deterministic text, every outside string cleaned. */
+export function notificationFor(notice: UserNotice): NotificationText {
+  switch (notice.type) {
     case 'conflict':
       return {
-        title: 'Conflicting edits kept side by side',
-        body: `${name(event.path)} was changed here and on another device. Both versions are kept; the other one is ${name(event.conflictCopyPath)}.`,
+        title: 'Conflicting changes',
+        body:
+          notice.detail === null || sentence(notice.detail) === ''
+            ? `${name(notice.path)} was changed in two places. Open cess-sync to see what was kept.`
+            : `${name(notice.path)} — ${sentence(notice.detail)}.`,
       };
     case 'mass-delete-held': {
-      const files = `${event.count} ${event.count === 1 ? 'file was' : 'files were'}`;
+      const what =
+        notice.count === null
+          ? 'Many deletions'
+          : `${notice.count} ${notice.count === 1 ? 'deletion' : 'deletions'}`;
       return {
         title: 'Large delete waiting for you',
-        body: `${files} deleted in ${name(event.root)}. Nothing was deleted on CESS yet — open cess-sync to confirm or restore them.`,
+        body: `${what} in ${name(notice.root)} ${notice.count === 1 ? 'is' : 'are'} on hold. Nothing is deleted until you confirm — open cess-sync to confirm or refuse.`,
       };
     }
-    case 'territory-low': {
-      const pct =
-        event.totalBytes > 0
-          ? Math.floor((Math.max(event.freeBytes, 0) / event.totalBytes) * 100)
-          : 0;
+    case 'territory-low':
       return {
         title: 'Storage space running low',
-        body: `Territory ${name(event.territory)} has ${pct}% free. Expand it to keep syncing new files.`,
+        body: `${sentence(notice.message) || 'Your territory is almost full'}. Open cess-sync to add space.`,
       };
-    }
-    case 'territory-expiring': {
-      const days = Math.ceil((event.expiresAt - now) / DAY_MS);
-      const when =
-        days <= 0 ? 'has expired' : days === 1 ? 'expires within a day' : `expires in ${days} days`;
+    case 'territory-expiring':
       return {
         title: 'Storage territory expiring',
-        body: `Territory ${name(event.territory)} ${when}. Renew it so your files stay stored.`,
+        body: `${sentence(notice.message) || 'Your territory expires soon'}. Renew it in cess-sync so your files stay stored.`,
       };
-    }
     case 'share-received':
       return {
         title: 'File shared with you',
-        body: `${shortAddress(event.from)} shared ${name(event.fileName)}. Open cess-sync to accept it.`,
+        body:
+          notice.from === null || shortAddress(notice.from) === ''
+            ? `${name(notice.name)} was shared with you and saved in “Shared with me”.`
+            : `${shortAddress(notice.from)} shared ${name(notice.name)} with you; it is saved in “Shared with me”.`,
       };
-    case 'file-synced':
-    case 'progress':
-    case 'state-changed':
-      return null;
+    case 'share-refused':
+      return {
+        title: 'Cannot share this item',
+        body: `${name(notice.path)}: ${sentence(notice.reason)}.`,
+      };
   }
 }
 
@@ -80,6 +81,12 @@ export function notificationFor(event: DaemonEvent, now: number): NotificationTe
 function name(text: string): string {
   const clean = stripUnsafeChars(text).trim();
   return `“${ellipsizeMiddle(clean, MAX_NAME)}”`;
+}
+
+/** The engine's sentences may quote file names: cleaned, bounded, without a final period. */
+function sentence(text: string): string {
+  const clean = stripUnsafeChars(text).trim().replace(/\.+$/, '');
+  return ellipsizeMiddle(clean, MAX_SENTENCE);
 }
 
 /** SS58 addresses are 47-48 characters; show the first and last six. */

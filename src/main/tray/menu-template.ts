@@ -20,6 +20,15 @@ export function toMenuTemplate(
           enabled: item.enabled,
           submenu: toMenuTemplate(item.items, dispatch),
         };
+      case 'checkbox': {
+        const action = item.action;
+        return {
+          type: 'checkbox',
+          label: item.label,
+          checked: item.checked,
+          click: () => dispatch(action),
+        };
+      }
       case 'normal': {
         const action = item.action;
         return action === null

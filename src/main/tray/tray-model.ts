@@ -6,7 +6,12 @@ export type SyncState =
   | { kind: 'syncing'; files: number; bytesDone: number; bytesTotal: number }
   | { kind: 'paused' }
   | { kind: 'offline' }
-  | { kind: 'error'; message: string };
+  /** `daemonDown`: the engine itself is not running (pause/resume has nothing to talk to). */
+  | { kind: 'error'; message: string; daemonDown?: boolean }
+  /** The shell is (re)starting the daemon and waiting for its API. */
+  | { kind: 'starting' }
+  /** The daemon runs but has no account yet, or no folder: the window is where to act. */
+  | { kind: 'needs-setup'; what: 'account' | 'folder' };
 
 export interface RecentFile {
   /** Absolute local path, opened with the OS handler when picked. */
@@ -19,6 +24,8 @@ export interface TrayInput {
   state: SyncState;
   /** Most recent first; the model shows at most MAX_RECENT_FILES. */
   recentFiles: readonly RecentFile[];
+  /** The "start at login" checkbox; null or absent where the platform has no such thing. */
+  openAtLogin?: boolean | null;
 }
 
 /** What a menu item does; main.ts maps each to an Electron call or a daemon request. */
@@ -28,11 +35,14 @@ export type TrayAction =
   | { kind: 'resume' }
   | { kind: 'open-recent'; path: string }
   | { kind: 'open-window' }
+  | { kind: 'set-open-at-login'; enabled: boolean }
+  | { kind: 'restart-daemon' }
   | { kind: 'quit' };
 
 export type TrayMenuItem =
   | { type: 'separator' }
   | { type: 'normal'; label: string; enabled: boolean; action: TrayAction | null }
+  | { type: 'checkbox'; label: string; checked: boolean; action: TrayAction }
   | { type: 'submenu'; label: string; enabled: boolean; items: TrayMenuItem[] };
 
 export interface TrayModel {
@@ -60,20 +70,53 @@ export const TRAY_ICON_FILES: readonly TrayIconFile[] = [
 export const MAX_RECENT_FILES = 10;
 const MAX_LABEL = 60;
 
+/** The icon for each state: the two shell-only states borrow the nearest engine one. */
+const ICON_FOR: Record<SyncState['kind'], TrayIconFile> = {
+  synced: 'tray-synced.png',
+  syncing: 'tray-syncing.png',
+  paused: 'tray-paused.png',
+  offline: 'tray-offline.png',
+  error: 'tray-error.png',
+  starting: 'tray-syncing.png',
+  'needs-setup': 'tray-paused.png',
+};
+
 export function trayModel(input: TrayInput): TrayModel {
   const status = statusLine(input.state);
   const paused = input.state.kind === 'paused';
+  // With the engine down, the pause item's place offers a restart; pause/resume needs an engine
+  // that runs and has something to sync.
+  const daemonDown = input.state.kind === 'error' && input.state.daemonDown === true;
+  const canPause = !(input.state.kind === 'starting' || input.state.kind === 'needs-setup');
   const recent = input.recentFiles.slice(0, MAX_RECENT_FILES);
+  const openAtLogin = input.openAtLogin ?? null;
   return {
-    icon: `tray-${input.state.kind}.png`,
+    icon: ICON_FOR[input.state.kind],
     tooltip: `cess-sync — ${status}`,
     menu: [
       { type: 'normal', label: status, enabled: false, action: null },
       { type: 'separator' },
       { type: 'normal', label: 'Open sync folder', enabled: true, action: { kind: 'open-folder' } },
-      paused
-        ? { type: 'normal', label: 'Resume syncing', enabled: true, action: { kind: 'resume' } }
-        : { type: 'normal', label: 'Pause syncing', enabled: true, action: { kind: 'pause' } },
+      daemonDown
+        ? {
+            type: 'normal',
+            label: 'Restart sync engine',
+            enabled: true,
+            action: { kind: 'restart-daemon' },
+          }
+        : paused
+          ? {
+              type: 'normal',
+              label: 'Resume syncing',
+              enabled: canPause,
+              action: { kind: 'resume' },
+            }
+          : {
+              type: 'normal',
+              label: 'Pause syncing',
+              enabled: canPause,
+              action: { kind: 'pause' },
+            },
       recent.length === 0
         ? { type: 'submenu', label: 'Recent files', enabled: false, items: [] }
         : {
@@ -89,6 +132,16 @@ export function trayModel(input: TrayInput): TrayModel {
           },
       { type: 'separator' },
       { type: 'normal', label: 'Open cess-sync', enabled: true, action: { kind: 'open-window' } },
+      ...(openAtLogin === null
+        ? []
+        : [
+            {
+              type: 'checkbox' as const,
+              label: 'Start cess-sync at login',
+              checked: openAtLogin,
+              action: { kind: 'set-open-at-login' as const, enabled: !openAtLogin },
+            },
+          ]),
       { type: 'normal', label: 'Quit cess-sync', enabled: true, action: { kind: 'quit' } },
     ],
   };
@@ -112,6 +165,12 @@ export function statusLine(state: SyncState): string {
       return 'Offline — waiting for the network';
     case 'error':
       return `Error: ${ellipsizeMiddle(menuSafe(state.message), MAX_LABEL) || 'unknown problem'}`;
+    case 'starting':
+      return 'Starting the sync engine…';
+    case 'needs-setup':
+      return state.what === 'account'
+        ? 'Not set up — open cess-sync to begin'
+        : 'No folder synced yet — open cess-sync to pick one';
   }
 }
 
