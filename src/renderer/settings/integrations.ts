@@ -1,0 +1,148 @@
+/**
+ * Settings, "Right-click in your file manager": the file-manager entries the daemon can install
+ * (GET/POST /api/v1/integrations, src/integrations), one card each with Install or Remove and the
+ * files it writes. Self-contained: its own two API calls, validated with the contract's schemas.
+ * Hidden when the daemon offers no such entries (an older daemon answers 404).
+ */
+import { errorReplySchema, ROUTES } from '../../daemon/protocol.js';
+import {
+  integrationListSchema,
+  type Integration,
+  type IntegrationList,
+} from '../../sync/api/schema.js';
+import { byId, h, setText } from '../dom.js';
+
+const WHERE: Record<Integration['id'], string> = {
+  nautilus: 'In GNOME Files: right-click an item, then Scripts › Share with CESS…',
+  nemo: 'In Nemo: right-click an item, then Share with CESS…',
+  dolphin: 'In Dolphin: right-click an item, then Share with CESS… (reopen Dolphin if it was open)',
+};
+
+class CallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call(
+  origin: string,
+  token: string,
+  method: 'GET' | 'POST',
+  body?: unknown,
+): Promise<IntegrationList> {
+  let res: Response;
+  try {
+    res = await fetch(origin + ROUTES.integrations, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      cache: 'no-store',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+  } catch {
+    throw new CallError(0, 'The sync engine is not reachable.');
+  }
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = errorReplySchema.safeParse(json);
+    throw new CallError(res.status, err.success ? err.data.error.message : `HTTP ${res.status}`);
+  }
+  const parsed = integrationListSchema.safeParse(json);
+  if (!parsed.success)
+    throw new CallError(res.status, 'The sync engine sent a reply this page does not understand.');
+  return parsed.data;
+}
+
+function setMessage(text: string, error = false): void {
+  byId('integrations-message').classList.toggle('error', error);
+  setText('integrations-message', text);
+}
+
+function card(i: Integration, onToggle: (i: Integration, button: HTMLButtonElement) => void) {
+  const button = h(
+    'button',
+    { type: 'button', 'data-integration': i.id, 'aria-describedby': `integration-${i.id}-state` },
+    i.installed ? 'Remove' : 'Install',
+  );
+  button.addEventListener('click', () => onToggle(i, button));
+  return h(
+    'article',
+    { class: 'card', 'data-integration': i.id },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h3', {}, i.label),
+      h(
+        'span',
+        {
+          id: `integration-${i.id}-state`,
+          class: `badge ${i.installed ? 'state-idle' : ''}`,
+        },
+        i.installed ? 'Installed' : 'Not installed',
+      ),
+    ),
+    i.installed ? h('p', { class: 'muted' }, WHERE[i.id]) : null,
+    h(
+      'p',
+      { class: 'muted' },
+      i.installed ? 'Wrote ' : 'Writes ',
+      ...i.files.flatMap((f, n) => [n > 0 ? ', ' : '', h('code', { class: 'path' }, f)]),
+    ),
+    h('div', { class: 'actions' }, button),
+  );
+}
+
+export function startIntegrations(origin: string, token: string): void {
+  const block = document.getElementById('integrations');
+  if (block === null) return;
+  const list = byId('integration-list');
+
+  const render = (data: IntegrationList): void => {
+    block.hidden = false;
+    if (data.integrations.length === 0) {
+      list.replaceChildren(
+        h(
+          'p',
+          { class: 'muted' },
+          'Nothing to install here: on Windows the installer adds “Share with CESS…” to Explorer.',
+        ),
+      );
+      return;
+    }
+    list.replaceChildren(...data.integrations.map((i) => card(i, (x, b) => void toggle(x, b))));
+  };
+
+  const toggle = async (i: Integration, button: HTMLButtonElement): Promise<void> => {
+    const install = !i.installed;
+    button.disabled = true;
+    setMessage(install ? `Installing for ${i.label}…` : `Removing from ${i.label}…`);
+    try {
+      const data = await call(origin, token, 'POST', { id: i.id, install });
+      render(data);
+      setMessage(install ? `Installed for ${i.label}. ${WHERE[i.id]}` : `Removed from ${i.label}.`);
+      list.querySelector<HTMLButtonElement>(`button[data-integration="${i.id}"]`)?.focus();
+    } catch (err) {
+      button.disabled = false;
+      setMessage(
+        `${install ? 'Not installed' : 'Not removed'}: ${err instanceof Error ? err.message : String(err)}`,
+        true,
+      );
+    }
+  };
+
+  call(origin, token, 'GET').then(render, (err: unknown) => {
+    if (err instanceof CallError && (err.status === 404 || err.status === 401)) return;
+    block.hidden = false;
+    setMessage(
+      `Could not list the file-manager entries: ${err instanceof Error ? err.message : String(err)}`,
+      true,
+    );
+  });
+}
