@@ -84,8 +84,10 @@ walk(out);
 // index.html loads ./app.js (as in the sources, for Electron's fallback to src/renderer): a
 // one-line entry that imports the compiled module tree.
 writeFileSync(path.join(out, 'app.js'), "import './renderer/app.js';\n");
+// onboarding.html (setup mode, docs/ui.md "Onboarding") likewise loads ./onboarding.js.
+writeFileSync(path.join(out, 'onboarding.js'), "import './renderer/onboarding/main.js';\n");
 
-for (const name of ['index.html', 'styles.css']) {
+for (const name of ['index.html', 'onboarding.html', 'styles.css']) {
   const from = path.join(src, name);
   if (existsSync(from)) copyFileSync(from, path.join(out, name));
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { DaemonClient } from '../daemon/client.js';
+import { DaemonApiError, NOT_SET_UP_HINT, type DaemonClient } from '../daemon/client.js';
 import type { DaemonEvent, Settings, Status } from '../sync/api/schema.js';
 import {
   formatActivity,
@@ -71,7 +71,14 @@ function printJson(io: CliIO, value: unknown): void {
 }
 
 export async function statusCommand(client: DaemonClient, io: CliIO): Promise<number> {
-  const status = await client.status();
+  let status: Status;
+  try {
+    status = await client.status();
+  } catch (error) {
+    if (!(error instanceof DaemonApiError && error.notSetUp)) throw error;
+    io.out(io.json === true ? JSON.stringify({ setUp: false }) : NOT_SET_UP_HINT);
+    return 1;
+  }
   if (io.json === true) printJson(io, status);
   else io.out(formatStatus(status, io.now()));
   return status.state === 'error' ? 1 : 0;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { runDaemon } from '../daemon/run.js';
 import { setupDevice } from '../daemon/setup.js';
 import { UsageError, type CliIO } from './commands.js';
+import { networkPresets } from '../daemon/onboarding/networks.js';
 
 export interface SetupCliOptions {
   network: string;
@@ -19,13 +20,11 @@ export interface SetupCliOptions {
   keyStore: 'auto' | 'keychain' | 'file';
 }
 
-const NETWORKS: Record<string, { chain: string[]; gateway: string }> = {
-  local: { chain: ['ws://127.0.0.1:9944'], gateway: 'http://127.0.0.1:8080' },
-  testnet: {
-    chain: ['wss://testnet-rpc.cess.network/ws/', 'wss://t2-rpc.cess.network'],
-    gateway: 'http://gateway.cess.network',
-  },
-};
+/** The same presets the onboarding page offers (local honours CESS_SYNC_LOCAL_CHAIN/_GATEWAY). */
+function presetFor(name: string): { chain: string[]; gateway: string } | undefined {
+  if (name === 'custom') return undefined;
+  return networkPresets().find((p) => p.id === name);
+}
 
 async function readMnemonic(file: string): Promise<string> {
   if (file === '-') {
@@ -46,7 +45,7 @@ export async function setupCommand(
       'give exactly one of --create or --mnemonic-file (a recovery phrase is never taken on the command line: other users can read it)',
     );
   }
-  const preset = NETWORKS[o.network];
+  const preset = presetFor(o.network);
   if (!preset && (!o.chain || !o.gateway))
     throw new UsageError(`network '${o.network}' needs --chain and --gateway`);
   const network = {

@@ -27,13 +27,17 @@ import {
 import { parseRate } from './format.js';
 import { daemonCommand, setupCommand, type SetupCliOptions } from './local-commands.js';
 import { restoreCommand, versionsCommand } from './version-commands.js';
+import { compactCommand } from './compact-command.js';
 import {
   receiveCommand,
   revokeCommand,
   shareCommand,
+  shareIntentCommand,
   sharesCommand,
   type ShareCliOptions,
 } from './share-commands.js';
+import { integrationsCommand } from './integration-commands.js';
+import { desktopNotifier, type Notifier } from '../integrations/notify.js';
 import { hostname } from 'node:os';
 
 export const EXIT_OK = 0;
@@ -47,6 +51,8 @@ export interface CliDeps {
   connect?: (stateDir: string) => Promise<DaemonClient>;
   /** Aborts `status --watch` (SIGINT in main.ts). */
   signal?: AbortSignal;
+  /** `share --notify`: how errors reach the desktop (default: notify-send / osascript). */
+  notify?: Notifier;
 }
 
 interface GlobalOptions {
@@ -188,16 +194,50 @@ export function buildProgram(
     );
 
   program
-    .command('share <path>')
-    .description('share a synced file or folder with another CESS account; prints the link')
-    .requiredOption('--to <address>', "the recipient's CESS address")
-    .option('-m, --message <text>', 'a message for the recipient (at most 500 characters)')
+    .command('share <paths...>')
+    .description(
+      'open the share dialog of the running app for synced files or folders; with --to, share one directly and print the link',
+    )
+    .option('--to <address>', 'share directly with this CESS address (prints the link)')
+    .option(
+      '-m, --message <text>',
+      'with --to: a message for the recipient (at most 500 characters)',
+    )
     .option(
       '--expires <duration>',
-      "expiry, e.g. 30m, 12h, 7d, 2w (enforced by the recipient's app)",
+      "with --to: expiry, e.g. 30m, 12h, 7d, 2w (enforced by the recipient's app)",
     )
-    .action((path: string, opts: ShareCliOptions) =>
-      run((client, io) => shareCommand(client, io, path, opts)),
+    .option('--notify', 'also show errors as a desktop notification (file-manager entries use it)')
+    .action(async (paths: string[], opts: Partial<ShareCliOptions> & { notify?: boolean }) => {
+      const notify = opts.notify === true ? (deps.notify ?? desktopNotifier()) : undefined;
+      try {
+        const to = opts.to;
+        if (to === undefined && (opts.message !== undefined || opts.expires !== undefined))
+          throw new UsageError('--message and --expires go with --to');
+        if (to !== undefined && paths.length !== 1)
+          throw new UsageError('--to shares one file or folder at a time');
+        await run((client, io) =>
+          to === undefined
+            ? shareIntentCommand(client, io, paths, notify)
+            : shareCommand(client, io, paths[0] ?? '', { ...opts, to }),
+        );
+      } catch (error) {
+        // Errors that stop every path (the app is not running, bad usage) reach the desktop too.
+        await notify?.(
+          'cess-sync cannot share this',
+          error instanceof Error ? error.message : String(error),
+        );
+        throw error;
+      }
+    });
+
+  program
+    .command('integrations [action] [id]')
+    .description(
+      'file-manager entries "Share with CESS…": list, install <id> or remove <id> (nautilus, nemo, dolphin)',
+    )
+    .action((action: string | undefined, id: string | undefined) =>
+      run((client, io) => integrationsCommand(client, io, action, id)),
     );
 
   program
@@ -230,6 +270,12 @@ export function buildProgram(
     .action((file: string, snapshot: string) =>
       run((client, io) => restoreCommand(client, io, file, snapshot)),
     );
+
+  program
+    .command('compact')
+    .description('forget snapshots past the retention policy and free CESS territory now')
+    .option('--dry-run', 'only show what would be done')
+    .action((opts: { dryRun?: boolean }) => run((client, io) => compactCommand(client, io, opts)));
 
   program
     .command('setup')

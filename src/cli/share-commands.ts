@@ -1,11 +1,14 @@
 /**
- * CLI verbs for sharing (docs/sharing.md): `share <path> --to <address>`, `receive <link>`,
+ * CLI verbs for sharing (docs/sharing.md): `share <path...>` (the running app opens its share
+ * dialog; what the file-manager entries call), `share <path> --to <address>`, `receive <link>`,
  * `shares`, `revoke <id>`. The daemon does the work and re-validates everything; the CLI only
  * resolves a relative path against its cwd and turns "7d" into a time.
  */
 import { resolve } from 'node:path';
-import type { DaemonClient } from '../daemon/client.js';
-import type { ShareInfo } from '../sync/api/schema.js';
+import { fileURLToPath } from 'node:url';
+import { DaemonApiError, DaemonNotRunningError, type DaemonClient } from '../daemon/client.js';
+import type { Notifier } from '../integrations/notify.js';
+import type { ShareInfo, ShareRequestEvent } from '../sync/api/schema.js';
 import { ShareError } from '../sync/share/errors.js';
 import { parseExpiry } from '../sync/share/local-path.js';
 import { UsageError, type CliIO } from './commands.js';
@@ -107,4 +110,64 @@ export async function revokeCommand(client: DaemonClient, io: CliIO, id: string)
       `Revoked ${s.id}: later versions are not shared; ${s.manifestDeleted ? "its manifest was deleted from CESS (a gateway's cached copy may still open the link for a while)" : 'the link still opens this version until its manifest object can be deleted (retry later)'}. What the recipient downloaded stays theirs.`,
     );
   return 0;
+}
+
+/** A path as a file manager hands it: absolute, relative to the cwd, or a file:// URI (Nemo). */
+export function localPathOf(arg: string, cwd: string): string {
+  if (/^file:/i.test(arg)) {
+    try {
+      return fileURLToPath(arg);
+    } catch (e) {
+      throw new Error(`${arg} is not a local file (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  return resolve(cwd, arg);
+}
+
+/** Errors that are the same for every path: reported once, by the caller. */
+function affectsEveryPath(e: unknown): boolean {
+  return (
+    e instanceof DaemonNotRunningError ||
+    (e instanceof DaemonApiError && (e.status === 401 || e.code === 'no_ui'))
+  );
+}
+
+/**
+ * `share <path...>` without --to: hands each path to the running daemon, whose UI opens its share
+ * dialog (POST /api/v1/shares/request). One request per path; every path is tried and reported.
+ * With `notify` (the file-manager entries' --notify) failures also become a desktop notification.
+ */
+export async function shareIntentCommand(
+  client: DaemonClient,
+  io: CliIO,
+  paths: readonly string[],
+  notify?: Notifier,
+): Promise<number> {
+  if (paths.length === 0 || paths.some((p) => p.trim() === ''))
+    throw new UsageError('share needs a file or folder path');
+  const results: (
+    { path: string; request: ShareRequestEvent } | { path: string; error: string }
+  )[] = [];
+  const failures: string[] = [];
+  for (const arg of paths) {
+    try {
+      const request = await client.requestShare(localPathOf(arg, io.cwd));
+      results.push({ path: arg, request });
+      if (io.json !== true)
+        io.out(`The share dialog is open in cess-sync for ${safeText(request.name)}.`);
+    } catch (e) {
+      if (affectsEveryPath(e)) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      results.push({ path: arg, error: message });
+      failures.push(safeText(message));
+      io.err(`cess-sync: ${safeText(message)}`);
+    }
+  }
+  if (io.json === true) io.out(JSON.stringify(results, null, 2));
+  if (failures.length > 0 && notify !== undefined) {
+    const shown = failures.slice(0, 5);
+    if (failures.length > shown.length) shown.push(`and ${failures.length - shown.length} more`);
+    await notify('cess-sync cannot share this', shown.join('\n'));
+  }
+  return failures.length === 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@ import {
   eventSchema,
   folderStatusSchema,
   receivedShareSchema,
+  receivedShareListSchema,
   settingsSchema,
   shareInfoSchema,
   shareListSchema,
@@ -20,14 +21,27 @@ import {
   type ProblemActionRequest,
   type ReceiveShareRequest,
   type ReceivedShare,
+  type ReceivedShareEntry,
   type Settings,
   type ShareInfo,
   type ShareRequest,
   type Status,
   versionListSchema,
+  integrationListSchema,
+  shareRequestEventSchema,
+  type IntegrationList,
+  type IntegrationRequest,
+  type ShareRequestEvent,
   type FileVersion,
   type RestoreRequest,
   type VersionsRequest,
+  fileListSchema,
+  type FileList,
+  type FilesQuery,
+  type OpenFileRequest,
+  compactionReportSchema,
+  type CompactRequest,
+  type CompactionReportInfo,
 } from '../sync/api/schema.js';
 import { ROUTES, activityListSchema, errorReplySchema, wsProtocols } from './protocol.js';
 import { daemonFilePath, processExists, readDaemonFile } from './state-file.js';
@@ -47,6 +61,9 @@ export class DaemonNotRunningError extends Error {
   }
 }
 
+/** What to do when the daemon runs in setup mode (its routes answer 409 `not_set_up`). */
+export const NOT_SET_UP_HINT = 'not set up: open the UI or run cess-sync setup';
+
 /** The daemon answered with an error reply. */
 export class DaemonApiError extends Error {
   constructor(
@@ -56,6 +73,10 @@ export class DaemonApiError extends Error {
   ) {
     super(message);
     this.name = 'DaemonApiError';
+  }
+  /** The daemon runs in setup mode: the device has no account yet (docs/daemon-api.md). */
+  get notSetUp(): boolean {
+    return this.status === 409 && this.code === 'not_set_up';
   }
 }
 
@@ -173,8 +194,43 @@ export class DaemonClient {
     return this.request('POST', ROUTES.versionsRestore, statusSchema, req);
   }
 
+  compact(req: CompactRequest = {}): Promise<CompactionReportInfo> {
+    return this.request('POST', ROUTES.compact, compactionReportSchema, req);
+  }
+
+  /** The per-file list: every item of the synced folders with its state, searched and paged. */
+  files(query: FilesQuery = {}): Promise<FileList> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) params.set(key, String(value));
+    const qs = params.toString();
+    return this.request('GET', `${ROUTES.files}${qs === '' ? '' : `?${qs}`}`, fileListSchema);
+  }
+
+  /** Opens a synced item with the OS (or reveals it in its folder); resolves on 204. */
+  async openFile(req: OpenFileRequest): Promise<void> {
+    await this.request('POST', ROUTES.filesOpen, z.undefined(), req);
+  }
+
   receiveShare(req: ReceiveShareRequest): Promise<ReceivedShare> {
     return this.request('POST', ROUTES.sharesReceive, receivedShareSchema, req);
+  }
+
+  async receivedShares(): Promise<ReceivedShareEntry[]> {
+    return (await this.request('GET', ROUTES.sharesReceived, receivedShareListSchema)).shares;
+  }
+
+  /** Asks the running app to open its share dialog for an absolute path (`cess-sync share`). */
+  requestShare(path: string): Promise<ShareRequestEvent> {
+    return this.request('POST', ROUTES.sharesRequest, shareRequestEventSchema, { path });
+  }
+
+  integrations(): Promise<IntegrationList> {
+    return this.request('GET', ROUTES.integrations, integrationListSchema);
+  }
+
+  setIntegration(req: IntegrationRequest): Promise<IntegrationList> {
+    return this.request('POST', ROUTES.integrations, integrationListSchema, req);
   }
 
   async recentActivity(limit?: number): Promise<Activity[]> {

@@ -22,12 +22,14 @@ export const ROUTES = {
   shares: `${API_PREFIX}/shares`,
   sharesRevoke: `${API_PREFIX}/shares/revoke`,
   sharesReceive: `${API_PREFIX}/shares/receive`,
+  sharesReceived: `${API_PREFIX}/shares/received`,
   versions: `${API_PREFIX}/versions`,
   versionsRestore: `${API_PREFIX}/versions/restore`,
   files: `${API_PREFIX}/files`,
   filesOpen: `${API_PREFIX}/files/open`,
   sharesRequest: `${API_PREFIX}/shares/request`,
   integrations: `${API_PREFIX}/integrations`,
+  compact: `${API_PREFIX}/compact`,
 } as const;
 
 /** Reply of GET /api/v1/activity (an object, so fields can be added later). */

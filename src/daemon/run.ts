@@ -2,14 +2,19 @@
  * The headless sync daemon: the engine plus its local API, for one device (state directory).
  * The desktop app starts the same thing as a child process; `cess-sync daemon` runs it in a
  * terminal or under a service manager.
+ *
+ * Setup mode: without <stateDir>/config.json the API starts anyway (same token, port and
+ * daemon.json), with the onboarding routes and the UI; every other route answers 409
+ * `not_set_up` until onboarding finishes, then the engine starts in this process and is bound
+ * to the routes already registered (onboarding/deferred.ts), so nothing restarts.
  */
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicToMiniSecret } from '@polkadot/util-crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CessChain } from '../cess/chain/client.js';
 import { Cd2nClient, keyringSigner } from '../cess/gateway/index.js';
-import { openKeyStore } from '../cess/keystore/index.js';
+import { openKeyStore, type KeyStore } from '../cess/keystore/index.js';
 import { secretScalarFromKeyringPair } from '../cess/pret/index.js';
 import { SyncEngine } from '../sync/engine/engine.js';
 import { localProxy } from '../sync/share/index.js';
@@ -18,7 +23,17 @@ import { Manifest } from '../sync/manifest/index.js';
 import { CessObjectStore } from '../sync/remote/cess-object-store.js';
 import { RateLimiter } from '../sync/remote/rate-limiter.js';
 import { Repository } from '../sync/remote/repository.js';
-import { keyFilePath, loadConfig } from './config.js';
+import {
+  configPath,
+  deviceConfigSchema,
+  keyFilePath,
+  loadConfig,
+  type LoadedDeviceConfig,
+} from './config.js';
+import { deferredEngine } from './onboarding/deferred.js';
+import { onboardingRoutes } from './onboarding/routes.js';
+import { OnboardingService } from './onboarding/service.js';
+import { createIntegrationService } from '../integrations/service.js';
 import { startDaemonServer, type DaemonServer } from './server.js';
 import { processExists } from './state-file.js';
 
@@ -29,12 +44,21 @@ export interface RunDaemonOptions {
   staticDir?: string;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Setup mode: where onboarding keeps a new account's secret (default 'auto'). */
+  keyStore?: 'auto' | 'keychain' | 'file';
+  /** For the key file's passphrase and the local network preset (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningDaemon {
   url: string;
   token: string;
+  /** The engine; in setup mode a stand-in whose calls throw NotSetUpError until set up. */
   engine: SyncEngine;
+  /** False while the daemon is in setup mode. */
+  readonly setUp: boolean;
+  /** Resolves when the engine runs: at once, or when onboarding finishes. */
+  readonly ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,18 +86,115 @@ async function takeLock(stateDir: string): Promise<() => Promise<void>> {
 export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   await cryptoWaitReady();
-  const config = await loadConfig(o.stateDir);
+  const setupMode = !(await access(configPath(o.stateDir)).then(
+    () => true,
+    () => false,
+  ));
+  const config = setupMode ? null : await loadConfig(o.stateDir);
+  if (setupMode) await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   const release = await takeLock(o.stateDir);
-  const cleanups: (() => Promise<void> | void)[] = [release];
+
+  const slot = deferredEngine<SyncEngine>();
+  // The engine, or until onboarding finishes its stand-in: what the routes are given.
+  const engine = slot.service;
+  let markReady = (): void => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let stopEngine: (() => Promise<void>) | null = null;
+  let onboarding: OnboardingService | null = null;
+  let server: DaemonServer | null = null;
+  let stopping = false;
+  const cleanup = async (): Promise<void> => {
+    stopping = true;
+    const steps = [() => server?.close(), () => onboarding?.close(), () => stopEngine?.(), release];
+    for (const step of steps)
+      await Promise.resolve(step()).catch((e: unknown) => log(`shutdown: ${String(e)}`));
+  };
+  try {
+    if (config !== null) {
+      const started = await startEngine(o, config, log);
+      stopEngine = started.stop;
+      slot.bind(started.engine);
+      markReady();
+    } else {
+      onboarding = new OnboardingService({
+        stateDir: o.stateDir,
+        keyStore: o.keyStore ?? 'auto',
+        env: o.env ?? process.env,
+        log,
+        start: async (saved, keyStore) => {
+          if (stopping) throw new Error('the daemon is stopping');
+          const started = await startEngine(o, deviceConfigSchema.parse(saved), log, keyStore);
+          if (stopping) {
+            await started.stop();
+            throw new Error('the daemon is stopping');
+          }
+          stopEngine = started.stop;
+          slot.bind(started.engine);
+          markReady();
+          log(`cess-sync daemon for ${saved.account} (${saved.deviceName}) is set up and syncing`);
+          return started.engine;
+        },
+      });
+    }
+    server = await startDaemonServer({
+      service: engine,
+      shares: engine,
+      versions: engine,
+      compaction: engine,
+      files: engine,
+      shareRequests: engine,
+      integrations: createIntegrationService({ stateDir: o.stateDir, log }),
+      extraRoutes: onboardingRoutes(onboarding),
+      stateDir: o.stateDir,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),
+      log,
+    });
+    log(
+      config !== null
+        ? `cess-sync daemon for ${config.account} (${config.deviceName}) on ${server.url}`
+        : `cess-sync daemon on ${server.url} in setup mode: this device is not set up yet; open the UI (cess-sync ui-url) to set it up`,
+    );
+    let stopped: Promise<void> | undefined;
+    return {
+      url: server.url,
+      token: server.token,
+      engine,
+      get setUp() {
+        return slot.bound;
+      },
+      ready,
+      stop: () => (stopped ??= cleanup()),
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/**
+ * Wires and starts the engine of a set-up device: the secret from the key store (the one
+ * onboarding just wrote to, or the configured one), the chain, the gateway, the repository.
+ */
+async function startEngine(
+  o: RunDaemonOptions,
+  config: LoadedDeviceConfig,
+  log: (line: string) => void,
+  openedKeyStore?: KeyStore,
+): Promise<{ engine: SyncEngine; stop(): Promise<void> }> {
+  const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse())
       await Promise.resolve(c()).catch((e: unknown) => log(`shutdown: ${String(e)}`));
   };
   try {
-    const keyStore = await openKeyStore({
-      prefer: config.keyStore === 'file' ? 'file' : 'keychain',
-      filePath: keyFilePath(o.stateDir),
-    });
+    const keyStore =
+      openedKeyStore ??
+      (await openKeyStore({
+        prefer: config.keyStore === 'file' ? 'file' : 'keychain',
+        filePath: keyFilePath(o.stateDir),
+        ...(o.env !== undefined ? { env: o.env } : {}),
+      }));
     const mnemonic = await keyStore.get(config.account);
     if (!mnemonic)
       throw new Error(
@@ -131,24 +252,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
     limits.engine = engine;
     await engine.start();
     cleanups.push(() => engine.stop());
-    const server: DaemonServer = await startDaemonServer({
-      service: engine,
-      shares: engine,
-      versions: engine,
-      stateDir: o.stateDir,
-      ...(o.port !== undefined ? { port: o.port } : {}),
-      ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),
-      log,
-    });
-    cleanups.push(() => server.close());
-    log(`cess-sync daemon for ${config.account} (${config.deviceName}) on ${server.url}`);
-    let stopping: Promise<void> | undefined;
-    return {
-      url: server.url,
-      token: server.token,
-      engine,
-      stop: () => (stopping ??= cleanup()),
-    };
+    return { engine, stop: cleanup };
   } catch (err) {
     await cleanup();
     throw err;

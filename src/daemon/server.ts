@@ -22,19 +22,35 @@ import {
   problemActionRequestSchema,
   receiveShareRequestSchema,
   receivedShareSchema,
+  receivedShareListSchema,
   revokeShareRequestSchema,
   settingsSchema,
   shareInfoSchema,
   shareListSchema,
   shareRequestSchema,
   statusSchema,
+  integrationListSchema,
+  integrationRequestSchema,
+  shareIntentRequestSchema,
+  shareRequestEventSchema,
   type DaemonEvent,
+  type IntegrationList,
+  type IntegrationRequest,
+  type ShareRequestEvent,
   type ShareService,
   type SyncService,
   restoreRequestSchema,
   versionListSchema,
   versionsRequestSchema,
   type VersionService,
+  fileListSchema,
+  filesQuerySchema,
+  openFileRequestSchema,
+  type FileService,
+  type FilesQuery,
+  compactRequestSchema,
+  compactionReportSchema,
+  type CompactionService,
 } from '../sync/api/schema.js';
 import {
   ACTIVITY_DEFAULT_LIMIT,
@@ -56,6 +72,19 @@ export interface DaemonServerOptions {
   shares?: ShareService;
   /** File versions and restore; the routes exist only when given. */
   versions?: VersionService;
+  /** POST /compact (`cess-sync compact [--dry-run]`); the route exists only when given. */
+  compaction?: CompactionService;
+  /** The per-file list and opening files with the OS; the routes exist only when given. */
+  files?: FileService;
+  /** POST /shares/request (`cess-sync share <path>`): checks a path, emits a shareRequest event. */
+  shareRequests?: { requestShare(absPath: string): Promise<ShareRequestEvent> };
+  /** The OS file-manager entries (src/integrations/service.ts); absent: 404. */
+  integrations?: {
+    list(): Promise<IntegrationList>;
+    apply(req: IntegrationRequest): Promise<IntegrationList>;
+  };
+  /** More routes (path -> method -> route), e.g. the onboarding routes of setup mode. */
+  extraRoutes?: RouteTable;
   /** Loopback only: anything but '127.0.0.1' is refused. */
   host?: string;
   /** 0 (the default) picks a free port. */
@@ -98,9 +127,9 @@ class HttpError extends Error {
   }
 }
 
-type Method = 'GET' | 'POST' | 'PUT';
+export type Method = 'GET' | 'POST' | 'PUT';
 
-interface Route {
+export interface Route {
   /** Request body schema; absent for bodiless routes (GET). */
   body?: z.ZodType;
   /** An empty body stands for {} (pause/resume/sync with no folder). */
@@ -109,6 +138,8 @@ interface Route {
   status?: number;
   run(body: unknown, url: URL): Promise<unknown> | unknown;
 }
+
+export type RouteTable = Record<string, Partial<Record<Method, Route>>>;
 
 export async function startDaemonServer(options: DaemonServerOptions): Promise<DaemonServer> {
   const host = options.host ?? LOOPBACK_HOST;
@@ -136,7 +167,7 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
   const tokenMatches = (candidate: string): boolean =>
     timingSafeEqual(digest(candidate), tokenDigest);
 
-  const routes: Record<string, Partial<Record<Method, Route>>> = {
+  const routes: RouteTable = {
     [ROUTES.status]: { GET: { reply: statusSchema, run: () => service.status() } },
     [ROUTES.pause]: {
       POST: statusAfter(pauseRequestSchema, (b) => service.pause(b.folderId)),
@@ -202,6 +233,21 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
     };
   }
 
+  const files = options.files;
+  if (files !== undefined) {
+    routes[ROUTES.files] = {
+      GET: { reply: fileListSchema, run: (_b, url) => files.files(filesQuery(url)) },
+    };
+    routes[ROUTES.filesOpen] = {
+      POST: {
+        body: openFileRequestSchema,
+        reply: z.undefined(),
+        status: 204,
+        run: (b) => files.openFile(openFileRequestSchema.parse(b)),
+      },
+    };
+  }
+
   const shares = options.shares;
   if (shares !== undefined) {
     routes[ROUTES.shares] = {
@@ -227,6 +273,63 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
         run: (b) => shares.receive(receiveShareRequestSchema.parse(b)),
       },
     };
+    routes[ROUTES.sharesReceived] = {
+      GET: {
+        reply: receivedShareListSchema,
+        run: () => ({ shares: shares.receivedShares?.() ?? [] }),
+      },
+    };
+  }
+
+  const shareRequests = options.shareRequests;
+  if (shareRequests !== undefined) {
+    routes[ROUTES.sharesRequest] = {
+      POST: {
+        body: shareIntentRequestSchema,
+        reply: shareRequestEventSchema,
+        status: 202,
+        run: (b) => {
+          // The event only reaches WebSocket subscribers: with none, no dialog would open, and
+          // a 202 would be a silent no-op for the file manager's user.
+          if (wss.clients.size === 0)
+            throw new HttpError(
+              409,
+              'no_ui',
+              'no cess-sync window is open to show the share dialog; open the app and try again',
+            );
+          return shareRequests.requestShare(shareIntentRequestSchema.parse(b).path);
+        },
+      },
+    };
+  }
+
+  const integrations = options.integrations;
+  if (integrations !== undefined) {
+    routes[ROUTES.integrations] = {
+      GET: { reply: integrationListSchema, run: () => integrations.list() },
+      POST: {
+        body: integrationRequestSchema,
+        reply: integrationListSchema,
+        run: (b) => integrations.apply(integrationRequestSchema.parse(b)),
+      },
+    };
+  }
+
+  const compaction = options.compaction;
+  if (compaction !== undefined) {
+    routes[ROUTES.compact] = {
+      POST: {
+        body: compactRequestSchema,
+        emptyBodyIsObject: true,
+        reply: compactionReportSchema,
+        run: (b) => compaction.compact(compactRequestSchema.parse(b)),
+      },
+    };
+  }
+
+  for (const [path, methods] of Object.entries(options.extraRoutes ?? {})) {
+    if (routes[path] !== undefined) throw new Error(`route ${path} is defined twice`);
+    routes[path] = methods;
   }
 
   function statusAfter(
@@ -345,6 +448,10 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
       );
       throw new HttpError(500, 'invalid_reply', 'the sync engine returned an invalid reply');
     }
+    if (route.status === 204) {
+      res.writeHead(204).end();
+      return;
+    }
     sendJson(res, route.status ?? 200, reply.data);
   }
 
@@ -389,6 +496,7 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
   const alive = new WeakSet<WebSocket>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let first: ReturnType<SyncService['status']>;
     try {
       checkHostAndOrigin(req);
       const url = parseRequestUrl(req.url);
@@ -407,6 +515,13 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
       if (wss.clients.size >= WS_MAX_CLIENTS) {
         throw new HttpError(503, 'too_many_clients', 'too many event subscribers');
       }
+      try {
+        // Before upgrading: a service that cannot answer yet (setup mode: 409 not_set_up)
+        // refuses the socket with its own error.
+        first = service.status();
+      } catch (error) {
+        throw serviceError(error);
+      }
     } catch (error) {
       const e =
         error instanceof HttpError ? error : new HttpError(400, 'bad_request', 'bad request');
@@ -418,7 +533,7 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
       ws.on('pong', () => alive.add(ws));
       ws.on('message', () => undefined); // clients have nothing to say; maxPayload bounds it
       ws.on('error', () => ws.terminate());
-      sendEvent(ws, { type: 'status', status: service.status() });
+      sendEvent(ws, { type: 'status', status: first });
     });
   });
 
@@ -541,6 +656,26 @@ function activityLimit(url: URL): number {
   return limit;
 }
 
+/** GET /files?folderId=&q=&offset=&limit= as a FilesQuery; 400 for anything malformed. */
+function filesQuery(url: URL): FilesQuery {
+  const raw: Record<string, string | number> = {};
+  for (const [key, value] of url.searchParams) {
+    if (Object.hasOwn(raw, key))
+      throw new HttpError(400, 'invalid_request', `${key} is given more than once`);
+    if (key === 'offset' || key === 'limit') {
+      if (!/^\d{1,9}$/.test(value))
+        throw new HttpError(400, 'invalid_request', `${key} must be a whole number`);
+      raw[key] = Number(value);
+    } else {
+      raw[key] = value;
+    }
+  }
+  const parsed = filesQuerySchema.safeParse(raw);
+  if (!parsed.success)
+    throw new HttpError(400, 'invalid_request', `invalid query: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -614,6 +749,8 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  409: 'Conflict',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 

@@ -5,33 +5,30 @@
  * daemon validates against before sending.
  */
 import type { z } from 'zod';
-import { activityListSchema, errorReplySchema, ROUTES, wsProtocols } from '../daemon/protocol.js';
+import { activityListSchema, ROUTES, wsProtocols } from '../daemon/protocol.js';
 import {
   eventSchema,
   folderStatusSchema,
+  receivedShareListSchema,
+  receivedShareSchema,
   settingsSchema,
+  shareInfoSchema,
+  shareListSchema,
   statusSchema,
   type Activity,
   type DaemonEvent,
   type FolderStatus,
+  type ReceivedShare,
+  type ReceivedShareEntry,
+  type ReceiveShareRequest,
   type Settings,
+  type ShareInfo,
+  type ShareRequest,
   type Status,
 } from '../sync/api/schema.js';
+import { callApi } from './http.js';
 
-/** A failed API call. status 0: the daemon could not be reached at all. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-  get unauthorized(): boolean {
-    return this.status === 401;
-  }
-}
+export { ApiError } from './http.js';
 
 export interface EventSubscription {
   close(): void;
@@ -47,7 +44,7 @@ export class ApiClient {
   /** origin: `http://127.0.0.1:<port>` (or the page's own origin in headless mode). */
   constructor(
     readonly origin: string,
-    private readonly token: string,
+    readonly token: string,
   ) {}
 
   status(): Promise<Status> {
@@ -88,53 +85,25 @@ export class ApiClient {
     const reply = await this.call('GET', `${ROUTES.activity}?limit=${limit}`, activityListSchema);
     return reply.activity;
   }
+  // Sharing (docs/sharing.md): the owner's list, create, revoke, open a link.
+  async shares(): Promise<ShareInfo[]> {
+    return (await this.call('GET', ROUTES.shares, shareListSchema)).shares;
+  }
+  share(req: ShareRequest): Promise<ShareInfo> {
+    return this.call('POST', ROUTES.shares, shareInfoSchema, req);
+  }
+  revokeShare(id: string): Promise<ShareInfo> {
+    return this.call('POST', ROUTES.sharesRevoke, shareInfoSchema, { id });
+  }
+  receiveShare(req: ReceiveShareRequest): Promise<ReceivedShare> {
+    return this.call('POST', ROUTES.sharesReceive, receivedShareSchema, req);
+  }
+  async receivedShares(): Promise<ReceivedShareEntry[]> {
+    return (await this.call('GET', ROUTES.sharesReceived, receivedShareListSchema)).shares;
+  }
 
-  private async call<T>(
-    method: string,
-    route: string,
-    schema: z.ZodType<T>,
-    body?: unknown,
-  ): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.origin + route, {
-        method,
-        headers: {
-          Authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        cache: 'no-store',
-        credentials: 'omit',
-        referrerPolicy: 'no-referrer',
-      });
-    } catch {
-      throw new ApiError(0, 'unreachable', 'The sync engine is not reachable.');
-    }
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch {
-      throw new ApiError(
-        res.status,
-        'invalid_reply',
-        `The sync engine sent an unreadable reply (HTTP ${res.status}).`,
-      );
-    }
-    if (!res.ok) {
-      const err = errorReplySchema.safeParse(json);
-      if (err.success) throw new ApiError(res.status, err.data.error.code, err.data.error.message);
-      throw new ApiError(res.status, 'error', `HTTP ${res.status}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new ApiError(
-        res.status,
-        'invalid_reply',
-        'The sync engine sent a reply this page does not understand (version mismatch?).',
-      );
-    }
-    return parsed.data;
+  private call<T>(method: string, route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    return callApi(this, method, route, schema, body);
   }
 
   /** Live events; reconnects with backoff (1 s doubling to 15 s) until closed. */

@@ -15,9 +15,19 @@ import type {
   Status,
 } from '../sync/api/schema.js';
 import { ApiClient, ApiError, type EventSubscription } from './api.js';
+import { findConnection, forgetToken } from './connection.js';
 import { byId, setText } from './dom.js';
 import { actionLabel, limitFromForm, limitToForm, tokenFromHash } from './format.js';
 import { renderActivity, renderFolders, renderOverview, renderProblems } from './views.js';
+import { initFilesPanel, type FilesPanel } from './files/panel.js';
+import { startIntegrations } from './settings/integrations.js';
+import {
+  SHARE_EVENT,
+  acceptShareLink,
+  installShareLinkIntake,
+  startSharing,
+  type Sharing,
+} from './share/index.js';
 
 declare global {
   interface Window {
@@ -32,43 +42,7 @@ export function connectionText(connection: DaemonConnection | null, hasShell: bo
   return `Connected to the sync engine at ${connection.origin}.`;
 }
 
-const TOKEN_KEY = 'cess-sync.token';
 const ACTIVITY_KEEP = 100;
-
-/** Finds the daemon: the Electron shell's bridge, or this page's origin plus the token. */
-async function findConnection(): Promise<DaemonConnection | null> {
-  const shell = window.cessSyncShell;
-  if (shell !== undefined) return shell.daemonConnection();
-  const fromHash = tokenFromHash(location.hash);
-  if (location.hash !== '') {
-    // The fragment never reaches the server, but it does reach history and screenshots.
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  if (fromHash !== null) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromHash);
-    } catch {
-      /* storage disabled: the token lives in memory only */
-    }
-  }
-  let token = fromHash;
-  if (token === null) {
-    try {
-      token = sessionStorage.getItem(TOKEN_KEY);
-    } catch {
-      token = null;
-    }
-  }
-  return token === null ? null : { origin: location.origin, token };
-}
-
-function forgetToken(): void {
-  try {
-    sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    /* nothing stored */
-  }
-}
 
 type View = 'loading' | 'app' | 'unauthorized';
 
@@ -95,8 +69,12 @@ class App {
   private activity: Activity[] = [];
   private events: EventSubscription | null = null;
   private settingsLoaded = false;
+  private sharing: Sharing | null = null;
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(
+    private readonly api: ApiClient,
+    private readonly files: FilesPanel | null = null,
+  ) {}
 
   async start(): Promise<void> {
     this.wire();
@@ -111,6 +89,7 @@ class App {
       this.applyStatus(status);
       renderActivity(this.activity);
       this.fillSettings(settings);
+      this.startSharing();
     } catch (err) {
       this.fail(err);
       return;
@@ -122,6 +101,12 @@ class App {
   }
 
   private fail(err: unknown): void {
+    if (err instanceof ApiError && err.code === 'not_set_up') {
+      // The daemon is in setup mode: this device has no account yet (docs/ui.md, Onboarding).
+      this.events?.close();
+      location.replace('./onboarding.html');
+      return;
+    }
     if (err instanceof ApiError && err.unauthorized) {
       forgetToken();
       this.events?.close();
@@ -153,6 +138,7 @@ class App {
       this.applyStatus(status);
       renderActivity(this.activity);
       if (!this.settingsLoaded) this.fillSettings(settings);
+      this.startSharing();
       this.events ??= this.api.subscribe({
         onEvent: (e) => this.onEvent(e),
         onConnection: (open) => void this.onConnection(open),
@@ -185,17 +171,34 @@ class App {
   }
 
   private onEvent(e: DaemonEvent): void {
+    this.files?.onEvent(e);
     if (e.type === 'status') {
       this.applyStatus(e.status);
       return;
     }
-    if (e.type !== 'activity') return; // share requests: handled by the share dialog
+    if (e.type === 'shareRequest') {
+      // `cess-sync share <path>` (a file manager's verb): the same dialog as the file list's.
+      document.dispatchEvent(new CustomEvent(SHARE_EVENT, { detail: e.request }));
+      return;
+    }
     this.activity = [e.activity, ...this.activity].slice(0, ACTIVITY_KEEP);
     renderActivity(this.activity);
+    // A share made or revoked elsewhere (the CLI, another tab) changes the Shares list.
+    if (e.activity.kind === 'shared' || e.activity.kind === 'revoked') void this.sharing?.refresh();
+  }
+
+  /** The share dialog and panels (./share), once the page is connected. */
+  private startSharing(): void {
+    this.sharing ??= startSharing({
+      api: this.api,
+      status: () => this.status,
+      fail: (err) => this.fail(err),
+    });
   }
 
   private applyStatus(status: Status): void {
     this.status = status;
+    this.files?.onStatus(status);
     renderOverview(status);
     renderProblems(status.problems, status.folders, (p, a) => void this.problemAction(p, a));
     renderFolders(status.folders, {
@@ -316,7 +319,9 @@ class App {
 
 async function start(): Promise<void> {
   const shell = window.cessSyncShell;
-  shell?.onDeepLink((href) => setBanner(`Opened link: ${href}`));
+  shell?.onDeepLink((href) => {
+    if (!acceptShareLink(href)) setBanner(`Opened link: ${href}`);
+  });
   let connection: DaemonConnection | null;
   try {
     connection = await findConnection();
@@ -333,10 +338,16 @@ async function start(): Promise<void> {
     );
     return;
   }
-  await new App(new ApiClient(connection.origin, connection.token)).start();
+  await new App(
+    new ApiClient(connection.origin, connection.token),
+    initFilesPanel(connection),
+  ).start();
+  startIntegrations(connection.origin, connection.token);
 }
 
 if (typeof document !== 'undefined') {
+  // Before the token code below, which clears the fragment: `#share=<link>` (headless mode).
+  installShareLinkIntake();
   // Pasting a new `cess-sync ui-url` address into this tab (e.g. after a daemon restart) only
   // changes the fragment, which loads nothing: start over with the new token.
   window.addEventListener('hashchange', () => {

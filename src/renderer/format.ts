@@ -92,6 +92,9 @@ const ACTION_LABELS: Record<string, string> = {
   confirmDeletes: 'Confirm deletes',
   refuseDeletes: 'Refuse: restore the files',
   retry: 'Retry',
+  keepBoth: 'Keep both',
+  keepConflictCopy: 'Keep the conflict copy',
+  discardConflictCopy: 'Discard the conflict copy',
 };
 
 export function actionLabel(action: string): string {

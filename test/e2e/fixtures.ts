@@ -24,6 +24,16 @@ export interface TestDaemon {
   folderPath: string;
 }
 
+/** A second account's daemon (the recipient in share.spec.ts), serving the same UI. */
+export interface RecipientDaemon {
+  stateDir: string;
+  account: string;
+  url: string;
+  uiUrl: string;
+  token: string;
+  client: DaemonClient;
+}
+
 function env(name: string): string {
   const v = process.env[name];
   if (v === undefined || v === '')
@@ -31,7 +41,7 @@ function env(name: string): string {
   return v;
 }
 
-export const test = base.extend<object, { daemon: TestDaemon }>({
+export const test = base.extend<object, { daemon: TestDaemon; recipient: RecipientDaemon }>({
   daemon: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
@@ -76,6 +86,33 @@ export const test = base.extend<object, { daemon: TestDaemon }>({
       };
       try {
         await use(daemon);
+      } finally {
+        await running.stop();
+        if (process.env.E2E_DAEMON_LOG === '1') console.log(logs.join('\n'));
+      }
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  recipient: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const stateDir = env('E2E_RECIPIENT_STATE_DIR');
+      const logs: string[] = [];
+      const running = await runDaemon({
+        stateDir,
+        staticDir: env('E2E_STATIC_DIR'),
+        pollMs: 1500,
+        log: (l) => logs.push(l),
+      });
+      try {
+        await use({
+          stateDir,
+          account: env('E2E_RECIPIENT_ACCOUNT'),
+          url: running.url,
+          uiUrl: `${running.url}/#token=${running.token}`,
+          token: running.token,
+          client: new DaemonClient({ url: running.url, token: running.token }),
+        });
       } finally {
         await running.stop();
         if (process.env.E2E_DAEMON_LOG === '1') console.log(logs.join('\n'));

@@ -2,8 +2,9 @@
  * Once per e2e run: builds the UI into dist/renderer, starts the local CESS network (the real
  * CESS runtime under chopsticks + the project's gateway), makes a funded account with a territory
  * and the gateway authorized, and sets up one device state dir for it (secret in an encrypted key
- * file, never the user's keychain). What the tests need is passed on in E2E_* variables. The
- * returned function is the teardown: it stops the network and removes everything.
+ * file, never the user's keychain), plus a second account and device (the recipient of shares).
+ * What the tests need is passed on in E2E_* variables. The returned function is the teardown: it
+ * stops the network and removes everything.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { execFileSync } from 'node:child_process';
@@ -47,11 +48,29 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       keyStore: 'file',
     });
     if (setup.todo.length > 0) throw new Error(`device not ready: ${setup.todo.join('; ')}`);
+    // The recipient of share.spec.ts: a second account with a device of its own.
+    const recipient = await prepareSyncAccount(net, { territory: 'e2e-b', gib: 1 });
+    const recipientStateDir = path.join(work, 'device-b');
+    const recipientSetup = await setupDevice({
+      stateDir: recipientStateDir,
+      network: { name: 'local', chain: [net.chainUrl], gateway: net.gatewayUrl },
+      mnemonic: recipient.mnemonic,
+      territory: 'e2e-b',
+      deviceName: 'e2e-recipient',
+      keyStore: 'file',
+    });
+    if (recipientSetup.todo.length > 0)
+      throw new Error(`recipient device not ready: ${recipientSetup.todo.join('; ')}`);
     // Inherited by the test workers, which start after this returns.
     process.env.E2E_WORK = work;
     process.env.E2E_STATE_DIR = stateDir;
     process.env.E2E_ACCOUNT = pair.address;
+    process.env.E2E_RECIPIENT_STATE_DIR = recipientStateDir;
+    process.env.E2E_RECIPIENT_ACCOUNT = recipient.pair.address;
     process.env.E2E_STATIC_DIR = path.join(repo, 'dist', 'renderer');
+    // For tests that set a device up from nothing (onboarding.spec.ts).
+    process.env.E2E_CHAIN_URL = net.chainUrl;
+    process.env.E2E_GATEWAY_URL = net.gatewayUrl;
     console.log(
       `[e2e] devnet ${net.chainUrl}, gateway ${net.gatewayUrl}, account ${pair.address}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );

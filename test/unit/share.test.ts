@@ -419,7 +419,9 @@ describe('daemon share routes and CLI verbs', () => {
     });
     expect(out.at(-1)).toBe(info.link);
     expect(await run(['share', 'a', '--to', 'cXbob', '--expires', 'soon'])).toBe(2);
-    expect(await run(['share', 'a'])).toBe(2);
+    // Without --to the verb asks the running app's dialog (test/unit/share-verb.test.ts);
+    // --message only goes with --to.
+    expect(await run(['share', 'a', '-m', 'hi'])).toBe(2);
     expect(await run(['receive', 'cess-sync://share/v1/x', '--preview'])).toBe(0);
     expect(out.at(-1)).toContain('preview');
     expect(await run(['receive', 'bad'])).toBe(1);

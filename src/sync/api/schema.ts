@@ -224,6 +224,8 @@ export interface ShareService {
   shares(): ShareInfo[];
   revokeShare(id: string): Promise<ShareInfo>;
   receive(req: ReceiveShareRequest): Promise<ReceivedShare>;
+  /** Shares downloaded on this device, newest first (GET /api/v1/shares/received). */
+  receivedShares?(): ReceivedShareEntry[];
 }
 
 export const fileVersionSchema = z
@@ -354,3 +356,68 @@ export const integrationRequestSchema = z
   .object({ id: integrationIdSchema, install: z.boolean() })
   .strict();
 export type IntegrationRequest = z.infer<typeof integrationRequestSchema>;
+
+// --- shares received on this device --------------------------------------------------------------
+
+/** A share downloaded on this device: what `receive` replied, without the file list. */
+export const receivedShareEntrySchema = receivedShareSchema
+  .omit({ files: true, path: true })
+  .extend({ path: z.string(), receivedAt: z.number().int() })
+  .strict();
+export type ReceivedShareEntry = z.infer<typeof receivedShareEntrySchema>;
+
+/** GET /api/v1/shares/received */
+export const receivedShareListSchema = z
+  .object({ shares: z.array(receivedShareEntrySchema) })
+  .strict();
+export type ReceivedShareList = z.infer<typeof receivedShareListSchema>;
+
+// --- compaction (docs/format.md §10; POST /api/v1/compact, `cess-sync compact`) -----------------
+
+export const compactRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
+export type CompactRequest = z.infer<typeof compactRequestSchema>;
+
+const fidList = z.array(z.string().regex(/^[0-9a-f]{64}$/));
+
+/** What one compaction run did (or, with dryRun, would do now). */
+export const compactionReportSchema = z
+  .object({
+    dryRun: z.boolean(),
+    startedMs: z.number(),
+    finishedMs: z.number(),
+    snapshots: z
+      .object({
+        total: z.number().int().nonnegative(),
+        kept: z.number().int().nonnegative(),
+        forgotten: z.number().int().nonnegative(),
+      })
+      .strict(),
+    packs: z.number().int().nonnegative(),
+    /** CESS segments the account's packs held before the run (96 MiB of territory each). */
+    segments: z.number().int().nonnegative(),
+    liveBytes: z.number().int().nonnegative(),
+    /** Objects deleted on chain (dryRun: that would be deleted now). */
+    deleted: fidList,
+    segmentsDeleted: z.number().int().nonnegative(),
+    /** Doomed packs not deletable yet (a pending deal, a copy not stored yet...). */
+    waiting: z.array(z.object({ fid: z.string(), reason: z.string() }).strict()),
+    /** Announced for deletion after the grace period. */
+    doomed: fidList,
+    undoomed: fidList,
+    repacked: z
+      .object({
+        sources: fidList,
+        newPacks: fidList,
+        bytes: z.number().int().nonnegative(),
+      })
+      .strict(),
+    record: z.string().nullable(),
+    blocked: z.string().nullable(),
+    errors: z.array(z.string()),
+  })
+  .strict();
+export type CompactionReportInfo = z.infer<typeof compactionReportSchema>;
+
+export interface CompactionService {
+  compact(req: CompactRequest): Promise<CompactionReportInfo>;
+}

@@ -8,7 +8,8 @@
  * a 2-core laptop hashing and encryption are CPU-bound anyway.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { realpath, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   API_VERSION,
@@ -22,9 +23,11 @@ import {
   type Progress,
   type ReceiveShareRequest,
   type ReceivedShare,
+  type ReceivedShareEntry,
   type Settings,
   type ShareInfo,
   type ShareRequest,
+  type ShareRequestEvent,
   type ShareService,
   type Status,
   type SyncService,
@@ -32,6 +35,10 @@ import {
   type RestoreRequest,
   type VersionService,
   type VersionsRequest,
+  type FileList,
+  type FileService,
+  type FilesQuery,
+  type OpenFileRequest,
 } from '../api/schema.js';
 import type { FormatKeys } from '../format/index.js';
 import { IgnoreMatcher } from '../ignore/index.js';
@@ -50,6 +57,18 @@ import {
   type AccountKeys,
 } from './folder-sync.js';
 import { listVersions } from './versions.js';
+import { FileListIndex, type ListedFolder } from './file-list.js';
+import { OpenFileError, openWithOs } from './open-file.js';
+import {
+  applyConflictAction,
+  conflictProblem,
+  conflictsOfPass,
+  findConflict,
+  loadConflicts,
+  saveConflicts,
+  updateConflicts,
+  type ConflictRecord,
+} from './conflicts.js';
 import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
 import { METADATA_DIR_NAME } from '../ignore/index.js';
 import type { FileEntry } from '../format/index.js';
@@ -68,6 +87,9 @@ import {
   type ReencryptProxy,
   type ShareItem,
 } from '../share/index.js';
+import { addReceivedRecord, listReceivedRecords } from '../share/received.js';
+import { CompactionScheduler, type EngineCompaction } from '../compaction/scheduler.js';
+import type { CompactionReport } from '../compaction/run.js';
 
 /** What sharing needs besides the sync engine's own parts (docs/sharing.md). */
 export interface EngineSharing {
@@ -99,6 +121,8 @@ export interface EngineOptions {
   now?: () => number;
   /** Sharing; absent: the share methods refuse. */
   sharing?: EngineSharing;
+  /** Compaction and retention (docs/format.md §10); default on with the defaults; false: off. */
+  compaction?: EngineCompaction | false;
 }
 
 const DEFAULT_SETTINGS: Settings = {
@@ -124,6 +148,9 @@ interface FolderRuntime {
   problems: Problem[];
   /** Files and bytes in the merge base, counted after each pass (status() is a hot path). */
   totals: { files: number; bytes: number } | null;
+  /** The running pass's transfers (the file list's uploading/downloading), and those done. */
+  transfers: Map<ItemId, 'uploading' | 'downloading'>;
+  transferred: Set<string>;
 }
 
 function isOfflineError(err: unknown): boolean {
@@ -132,7 +159,7 @@ function isOfflineError(err: unknown): boolean {
   return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
 }
 
-export class SyncEngine implements SyncService, ShareService, VersionService {
+export class SyncEngine implements SyncService, ShareService, VersionService, FileService {
   private readonly folders = new Map<string, FolderRuntime>();
   private readonly listeners = new Set<(e: DaemonEvent) => void>();
   private readonly activity: Activity[] = [];
@@ -152,8 +179,14 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
   };
   private speedWindow: { t: number; bytes: number }[] = [];
   private lastProgressEmit = 0;
+  private readonly fileIndex: FileListIndex;
+  /** Conflict copies waiting for the user (./conflicts.ts), persisted in the manifest. */
+  private conflicts: ConflictRecord[];
 
-  constructor(private readonly o: EngineOptions) {}
+  constructor(private readonly o: EngineOptions) {
+    this.fileIndex = new FileListIndex({ manifest: o.manifest });
+    this.conflicts = loadConflicts(o.manifest);
+  }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
@@ -175,11 +208,14 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       this.pollTimer.unref();
     }
     for (const id of this.folders.keys()) this.schedule(id);
+    this.compactor?.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
+    this.compactor?.stop();
+    this.fileIndex.close();
     for (const f of this.folders.values()) await f.watcher?.close();
     await this.queue.catch(() => undefined);
   }
@@ -196,6 +232,8 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       allowHeldOnce: false,
       problems: [],
       totals: null,
+      transfers: new Map(),
+      transferred: new Set(),
     };
     this.folders.set(id, rt);
     if (this.o.watch !== false) {
@@ -242,6 +280,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
     };
     this.speedWindow = [];
     this.emitStatus();
+    const passStart = this.now();
     try {
       const settings = this.getSettings();
       const result = await syncFolderOnce({
@@ -258,13 +297,21 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
             .excluded ?? [],
         maxDeletesPerPass: rt.allowHeldOnce ? Number.MAX_SAFE_INTEGER : settings.maxDeletesPerPass,
         now: () => this.now(),
-        onPlanned: (_p, totals) => {
+        onPlanned: (plan, totals) => {
           this.progress = { ...this.progress, bytesTotal: totals.bytes, filesTotal: totals.files };
+          for (const op of plan.ops) {
+            if (op.type === 'uploadFile') rt.transfers.set(op.id, 'uploading');
+            else if (op.type === 'downloadFile') rt.transfers.set(op.id, 'downloading');
+          }
+          this.fileIndex.invalidate(folderId); // the scan has committed
           this.emitStatus();
         },
         onBytes: (n) => this.addBytes(n),
         onActivity: (kind, p, detail) => {
-          if (kind === 'uploaded' || kind === 'downloaded') this.progress.filesDone++;
+          if (kind === 'uploaded' || kind === 'downloaded') {
+            this.progress.filesDone++;
+            rt.transferred.add(p);
+          }
           this.log(folderId, kind, p, detail);
         },
       });
@@ -276,7 +323,9 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       rt.held = result.plan.held;
       rt.problems = this.problemsOf(rt, result.plan, result.scanProblems);
       for (const c of result.plan.conflicts) this.log(folderId, 'conflict', c.path, c.resolution);
+      this.noteConflicts(folderId, result.plan, passStart);
       this.trackPending();
+      this.compactor?.notePass(result.uploadedPacks.length > 0);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       rt.lastError = msg;
@@ -294,8 +343,31 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       this.log(folderId, 'error', '', msg);
     } finally {
       this.running = null;
+      rt.transfers.clear();
+      rt.transferred.clear();
+      this.fileIndex.invalidate(folderId);
       this.emitStatus();
     }
+  }
+
+  /** Records the pass's conflict copies and forgets those the user removed (./conflicts.ts). */
+  private noteConflicts(folderId: string, plan: Plan, passStart: number): void {
+    const fresh = conflictsOfPass(
+      folderId,
+      plan,
+      this.o.manifest.loadTree(folderId, 'synced'),
+      passStart,
+    );
+    const before = this.conflicts.filter((c) => c.folderId === folderId);
+    if (fresh.length === 0 && before.length === 0) return;
+    const next = updateConflicts(
+      this.conflicts,
+      folderId,
+      fresh,
+      (rel) => this.o.manifest.getLocalFile(folderId, rel) !== undefined,
+    );
+    this.conflicts = next;
+    saveConflicts(this.o.manifest, next);
   }
 
   private problemsOf(
@@ -451,7 +523,10 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       account: this.o.account.address,
       folders,
       progress: { ...this.progress },
-      problems: [...this.folders.values()].flatMap((f) => f.problems),
+      problems: [
+        ...[...this.folders.values()].flatMap((f) => f.problems),
+        ...this.conflicts.filter((c) => this.folders.has(c.folderId)).map(conflictProblem),
+      ],
     };
   }
 
@@ -524,6 +599,10 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
   async resolveProblem(req: ProblemActionRequest): Promise<void> {
     const [folderId, what] = req.problemId.split(':');
     const rt = this.requireFolder(folderId ?? '');
+    if (what === 'conflict') {
+      await this.resolveConflict(rt, req);
+      return;
+    }
     if (what === 'held') {
       if (req.action === 'confirmDeletes') {
         rt.allowHeldOnce = true;
@@ -559,6 +638,28 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       return;
     }
     throw new Error(`problem ${req.problemId} has no action ${req.action}`);
+  }
+
+  /** The user's choice on a conflict copy (./conflicts.ts); the pass that follows syncs it. */
+  private async resolveConflict(rt: FolderRuntime, req: ProblemActionRequest): Promise<void> {
+    const rec = findConflict(this.conflicts, req.problemId);
+    if (!rec)
+      throw Object.assign(new Error(`no conflict ${req.problemId} (already resolved?)`), {
+        statusCode: 404,
+        code: 'no_such_problem',
+      });
+    // Between passes: a scan must not see the file moved to the trash and not yet replaced.
+    await this.exclusive(() => applyConflictAction(rt.root, rec, req.action));
+    this.conflicts = this.conflicts.filter((c) => c !== rec);
+    saveConflicts(this.o.manifest, this.conflicts);
+    const done: Record<string, string> = {
+      keepBoth: 'resolved: kept both',
+      keepConflictCopy: `resolved: the conflict copy replaced it`,
+      discardConflictCopy: 'resolved: the conflict copy went to the trash',
+    };
+    this.log(rt.id, 'conflict', rec.path, done[req.action] ?? 'resolved');
+    this.emitStatus();
+    await this.schedule(rt.id);
   }
 
   getSettings(): Settings {
@@ -618,6 +719,52 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       `version of ${new Date(found.version.timeMs).toISOString()}`,
     );
     await this.schedule(rt.id);
+  }
+
+  // --- the file list and opening files (./file-list.ts, ./open-file.ts) ----------------------
+
+  /** Every item of the synced folders with its state, searched and paged. */
+  files(q: FilesQuery): FileList {
+    return this.fileIndex.query(
+      q,
+      [...this.folders.values()].map((rt) => this.listedFolder(rt)),
+    );
+  }
+
+  private listedFolder(rt: FolderRuntime): ListedFolder {
+    const errorPaths = new Set<string>();
+    for (const p of rt.problems)
+      if (p.path !== null && (p.kind === 'UNREADABLE' || p.kind === 'CHANGED_DURING_HASH'))
+        errorPaths.add(p.path);
+    const conflictPaths = new Set<string>();
+    for (const c of this.conflicts) {
+      if (c.folderId !== rt.id) continue;
+      conflictPaths.add(c.path);
+      conflictPaths.add(c.copyPath);
+    }
+    const settings = (this.o.manifest.getFolder(rt.id)?.settings ?? {}) as { excluded?: string[] };
+    return {
+      id: rt.id,
+      root: rt.root,
+      excluded: settings.excluded ?? [],
+      overlay: { transfers: rt.transfers, transferred: rt.transferred, errorPaths, conflictPaths },
+    };
+  }
+
+  /** Opens a synced item with the OS, or shows it in its folder. */
+  async openFile(req: OpenFileRequest): Promise<void> {
+    const rt = this.folders.get(req.folderId);
+    if (!rt)
+      throw new OpenFileError(404, 'no_such_folder', `no synced folder with id ${req.folderId}`);
+    // The disk may spell the name differently (NFD) from the NFC path the list shows.
+    const diskRel =
+      req.path === '' ? undefined : this.o.manifest.getLocalFile(rt.id, req.path)?.diskPath;
+    await openWithOs({
+      root: rt.root,
+      rel: req.path,
+      reveal: req.reveal === true,
+      ...(diskRel !== undefined ? { diskRel } : {}),
+    });
   }
 
   private itemAt(folderId: string, rel: string): ItemId {
@@ -739,6 +886,11 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
         manifestDeleted: false,
       };
       addShareRecord(this.o.manifest, rec);
+      this.compactor?.afterShare({
+        id: rec.id,
+        manifestFid: created.location.fid,
+        chunkFids: created.manifest.files.flatMap((f) => f.chunks.map((c) => c.fid)),
+      });
       this.log(
         target.folderId,
         'shared',
@@ -749,9 +901,71 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
     });
   }
 
+  // --- compaction (src/sync/compaction, docs/format.md §10) ------------------------------
+
+  private scheduler: CompactionScheduler | null | undefined;
+
+  /** The compaction scheduler, made on first use (after the constructor has set `o`). */
+  private get compactor(): CompactionScheduler | undefined {
+    this.scheduler ??=
+      this.o.compaction === false
+        ? null
+        : new CompactionScheduler(this.o.compaction ?? {}, {
+            manifest: this.o.manifest,
+            context: () => {
+              const first = this.folders.values().next().value;
+              return {
+                manifest: this.o.manifest,
+                keys: this.o.keys,
+                secretScalar: this.o.account.secretScalar,
+                repo: this.o.repo,
+                store: this.o.store,
+                tmpDir: first
+                  ? path.join(first.root, METADATA_DIR_NAME, 'tmp')
+                  : path.join(tmpdir(), 'cess-sync-compaction'),
+                now: () => this.now(),
+              };
+            },
+            exclusive: (fn) => this.exclusive(fn),
+            paused: () => this.allPaused || this.stopped,
+            log: (kind, detail) => this.log('compaction', kind, '', detail),
+          });
+    return this.scheduler ?? undefined;
+  }
+
+  /** Applies retention and compacts the account's packs now (between passes). */
+  async compact(req: { dryRun?: boolean } = {}): Promise<CompactionReport> {
+    if (!this.compactor) throw new Error('compaction is turned off on this device');
+    return this.compactor.run(req.dryRun === true);
+  }
+
   /** The shares made on this device, newest first. */
   shares(): ShareInfo[] {
     return listShareRecords(this.o.manifest).reverse();
+  }
+
+  /**
+   * `cess-sync share <path>` (a file manager's "Share with CESS…"): checks the path as share()
+   * does and tells subscribers, whose share dialog opens. Nothing is shared until the user says.
+   */
+  async requestShare(absPath: string): Promise<ShareRequestEvent> {
+    const target = await resolveSharePath(
+      absPath,
+      [...this.folders.values()].map((f) => ({ id: f.id, root: f.root })),
+    );
+    const abs = path.resolve(absPath);
+    const request: ShareRequestEvent = {
+      folderId: target.folderId,
+      path: target.rel,
+      absPath:
+        target.rel === ''
+          ? target.root
+          : path.join(await realpath(path.dirname(abs)), path.basename(abs)),
+      name: target.rel === '' ? path.basename(target.root) : path.posix.basename(target.rel),
+      kind: target.kind === 'dir' ? 'folder' : 'file',
+    };
+    for (const l of this.listeners) l({ type: 'shareRequest', request });
+    return request;
   }
 
   /**
@@ -804,8 +1018,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       req.preview === true
         ? { ...(await openShare(common)), path: null }
         : await receiveShare({ ...common, baseDir: req.dir ?? sh.receiveDir });
-    if (r.path !== null) this.log('shared-with-me', 'received', r.path, `from ${r.link.owner}`);
-    return {
+    const reply: ReceivedShare = {
       id: r.link.id,
       kind: r.link.kind,
       owner: r.link.owner,
@@ -818,6 +1031,17 @@ export class SyncEngine implements SyncService, ShareService, VersionService {
       path: r.path,
       files: r.manifest.files.map((f) => ({ path: f.path, size: f.size })),
     };
+    if (r.path !== null) {
+      this.log('shared-with-me', 'received', r.path, `from ${r.link.owner}`);
+      const { files: _files, ...entry } = reply;
+      addReceivedRecord(this.o.manifest, { ...entry, path: r.path, receivedAt: this.now() });
+    }
+    return reply;
+  }
+
+  /** Shares downloaded on this device, newest first. */
+  receivedShares(): ReceivedShareEntry[] {
+    return listReceivedRecords(this.o.manifest);
   }
 
   private requireFolder(id: string): FolderRuntime {
