@@ -4,7 +4,6 @@
  * (`#share-dialog`, the item's name in `#share-item-name`); and the Settings block installs the
  * Nautilus entry, which, run the way GNOME Files runs it, opens the same dialog.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,30 +12,7 @@ import type { Page } from '@playwright/test';
 import { runCli } from '../../src/cli/program.js';
 import { NAUTILUS_SCRIPT } from '../../src/integrations/linux.js';
 import { ensureFolder, expect, screenshot, test, type TestDaemon } from './fixtures.js';
-
-/**
- * A child process, awaited without blocking: the daemon under test runs in this process and
- * must answer the child's request meanwhile (spawnSync would deadlock it).
- */
-function run(
-  file: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv },
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', fail);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
+import { runChild } from '../support/run-child.js';
 
 const NO_UI = 'no cess-sync window is open';
 
@@ -108,7 +84,7 @@ test('Settings installs the Nautilus entry; run as GNOME Files runs it, it opens
     const script = path.join(dataHome, NAUTILUS_SCRIPT);
     expect((await stat(script)).mode & 0o777).toBe(0o755);
     // GNOME Files: working directory = the folder shown, the selection as relative names.
-    const r = await run(script, [name], {
+    const r = await runChild(script, [name], {
       cwd: daemon.folderPath,
       env: { ...process.env, PWD: '/' },
     });

@@ -8,7 +8,6 @@
  * daemon installs.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,30 +22,7 @@ import { defaultCliCommand } from '../../src/integrations/command.js';
 import { NAUTILUS_SCRIPT } from '../../src/integrations/linux.js';
 import type { ShareRequestEvent } from '../../src/sync/api/schema.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
-
-/**
- * A child process, awaited without blocking: the daemon under test runs in this process and
- * must answer the child's request meanwhile (spawnSync would deadlock it).
- */
-function run(
-  file: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv },
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(file, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', fail);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
+import { runChild } from '../support/run-child.js';
 
 let net: TestDevnet;
 let work: string;
@@ -221,7 +197,7 @@ describe('cess-sync share <path> hands the path to the running daemon', () => {
   it('the CLI as its own process (src/cli/main.ts), a file:// URI as Nemo passes it', async () => {
     const [node, ...rest] = defaultCliCommand({});
     const uri = `file://${encodeURI(path.join(root, 'docs', 'deep', 'notes.md'))}`;
-    const r = await run(node!, [...rest, '--state-dir', stateDir, 'share', '--', uri], {
+    const r = await runChild(node!, [...rest, '--state-dir', stateDir, 'share', '--', uri], {
       env: { ...process.env },
     });
     expect(r.stderr).toBe('');
@@ -234,7 +210,7 @@ describe('cess-sync share <path> hands the path to the running daemon', () => {
     const list = await client.setIntegration({ id: 'nautilus', install: true });
     expect(list.integrations.find((i) => i.id === 'nautilus')?.installed).toBe(true);
     const script = path.join(work, 'xdg-data', NAUTILUS_SCRIPT);
-    const r = await run(script, ['report $(x) "q".txt', 'deep'], {
+    const r = await runChild(script, ['report $(x) "q".txt', 'deep'], {
       cwd: path.join(root, 'docs'),
       env: { ...process.env, PWD: '/' },
     });
