@@ -1,16 +1,17 @@
 /**
  * Settings, "Right-click in your file manager": the file-manager entries the daemon can install
  * (GET/POST /api/v1/integrations, src/integrations), one card each with Install or Remove and the
- * files it writes. Self-contained: its own two API calls, validated with the contract's schemas.
+ * files it writes. Its two API calls go through ../http.ts, validated with the contract's schemas.
  * Hidden when the daemon offers no such entries (an older daemon answers 404).
  */
-import { errorReplySchema, ROUTES } from '../../daemon/protocol.js';
+import { ROUTES } from '../../daemon/protocol.js';
 import {
   integrationListSchema,
   type Integration,
   type IntegrationList,
 } from '../../sync/api/schema.js';
 import { byId, h, setText } from '../dom.js';
+import { ApiError, callApi } from '../http.js';
 
 const WHERE: Record<Integration['id'], string> = {
   nautilus: 'In GNOME Files: right-click an item, then Scripts › Share with CESS…',
@@ -18,46 +19,14 @@ const WHERE: Record<Integration['id'], string> = {
   dolphin: 'In Dolphin: right-click an item, then Share with CESS… (reopen Dolphin if it was open)',
 };
 
-class CallError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function call(
-  origin: string,
-  token: string,
-  method: 'GET' | 'POST',
-  body?: unknown,
-): Promise<IntegrationList> {
-  let res: Response;
-  try {
-    res = await fetch(origin + ROUTES.integrations, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      cache: 'no-store',
-      credentials: 'omit',
-      referrerPolicy: 'no-referrer',
-    });
-  } catch {
-    throw new CallError(0, 'The sync engine is not reachable.');
-  }
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = errorReplySchema.safeParse(json);
-    throw new CallError(res.status, err.success ? err.data.error.message : `HTTP ${res.status}`);
-  }
-  const parsed = integrationListSchema.safeParse(json);
-  if (!parsed.success)
-    throw new CallError(res.status, 'The sync engine sent a reply this page does not understand.');
-  return parsed.data;
+function call(origin: string, token: string, body?: unknown): Promise<IntegrationList> {
+  return callApi(
+    { origin, token },
+    body === undefined ? 'GET' : 'POST',
+    ROUTES.integrations,
+    integrationListSchema,
+    body,
+  );
 }
 
 function setMessage(text: string, error = false): void {
@@ -124,7 +93,7 @@ export function startIntegrations(origin: string, token: string): void {
     button.disabled = true;
     setMessage(install ? `Installing for ${i.label}…` : `Removing from ${i.label}…`);
     try {
-      const data = await call(origin, token, 'POST', { id: i.id, install });
+      const data = await call(origin, token, { id: i.id, install });
       render(data);
       setMessage(install ? `Installed for ${i.label}. ${WHERE[i.id]}` : `Removed from ${i.label}.`);
       list.querySelector<HTMLButtonElement>(`button[data-integration="${i.id}"]`)?.focus();
@@ -137,8 +106,8 @@ export function startIntegrations(origin: string, token: string): void {
     }
   };
 
-  call(origin, token, 'GET').then(render, (err: unknown) => {
-    if (err instanceof CallError && (err.status === 404 || err.status === 401)) return;
+  call(origin, token).then(render, (err: unknown) => {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 401)) return;
     block.hidden = false;
     setMessage(
       `Could not list the file-manager entries: ${err instanceof Error ? err.message : String(err)}`,
