@@ -2,11 +2,11 @@
  * `<stateDir>/daemon.json` ({url, token, pid}, mode 0600): written by the daemon once it listens,
  * read by local clients (the CLI), removed when the daemon closes.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DAEMON_FILE, daemonFileSchema, type DaemonFile } from './protocol.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 /** The state directory: an explicit one, else $CESS_SYNC_HOME, else ~/.cess-sync. */
 export function resolveStateDir(
@@ -31,22 +31,9 @@ export function daemonFilePath(stateDir: string): string {
 export async function writeDaemonFile(stateDir: string, info: DaemonFile): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const target = daemonFilePath(stateDir);
-  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(daemonFileSchema.parse(info), null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    // The mode given to open() is filtered by the umask; make it exactly 0600.
-    await chmod(tmp, 0o600);
-    await rename(tmp, target);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(target, `${JSON.stringify(daemonFileSchema.parse(info), null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 export type DaemonFileRead =

@@ -4,9 +4,9 @@
  * line (./linux.ts MARKER) are ever replaced or deleted: a file of the same name that the user or
  * another program made is refused, never overwritten. Symbolic links are refused too.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { IntegrationError } from './command.js';
 import { MARKER } from './linux.js';
 
@@ -108,23 +108,5 @@ export async function removeEmptyDirs(dir: string, stop: string): Promise<void> 
 async function writeAtomically(f: FileToWrite): Promise<void> {
   const dir = path.dirname(f.path);
   await mkdir(dir, { recursive: true });
-  // A dot name: file managers skip hidden files, so a leftover never shows up as an entry.
-  const tmp = path.join(dir, `.${path.basename(f.path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(f.content, 'utf8');
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await fh.close();
-  try {
-    await chmod(tmp, f.mode); // explicit: open()'s mode is masked by the umask
-    await rename(tmp, f.path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(f.path, f.content, { mode: f.mode, hiddenTemp: true });
 }

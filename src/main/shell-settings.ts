@@ -3,9 +3,9 @@
  * lives in the daemon; this only holds what the shell decides alone. Missing or unreadable
  * means defaults: a broken file must never stop the app from starting.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { z } from 'zod';
 
 export const SHELL_SETTINGS_FILE = 'shell-settings.json';
@@ -42,18 +42,5 @@ export async function saveShellSettings(dir: string, settings: ShellSettings): P
   const valid = shellSettingsSchema.parse(settings);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, SHELL_SETTINGS_FILE);
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(valid, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600 });
 }

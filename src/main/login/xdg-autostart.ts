@@ -3,9 +3,9 @@
  * (Electron's app.setLoginItemSettings does nothing on Linux). Node code, no Electron, tested
  * against a temporary XDG_CONFIG_HOME.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
 
 export const AUTOSTART_FILE_NAME = 'cess-sync.desktop';
 
@@ -88,18 +88,5 @@ export async function setAutostart(file: string, entry: DesktopEntryInput | null
   }
   const text = autostartDesktopEntry(entry);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o644);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, text, { mode: 0o644 });
 }
