@@ -7,6 +7,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
+const flaky = [];
 
 const vitest = 'test-results/vitest.json';
 if (existsSync(vitest)) {
@@ -29,11 +30,25 @@ for (const pw of ['test-results/playwright.json', 'test-results/playwright-elect
   passed += r.stats.expected + (r.stats.flaky ?? 0);
   failed += r.stats.unexpected;
   skipped += r.stats.skipped;
+  if (r.stats.flaky) flaky.push(...flakyTitles(r.suites ?? []));
   // A run that could not start (global setup failed) reports errors and no tests.
   if ((r.errors ?? []).length > 0 && r.stats.expected + r.stats.unexpected + r.stats.skipped === 0)
     failed++;
 }
 
 if (reports === 0) failed++;
+for (const t of flaky) console.log(`flaky (failed, then passed on its retry): ${t}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
+
+/** Titles of the tests whose first run failed and whose retry passed. */
+function flakyTitles(suites) {
+  const out = [];
+  for (const s of suites) {
+    for (const spec of s.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === 'flaky') out.push(`${spec.file ?? s.file}: ${spec.title}`);
+    out.push(...flakyTitles(s.suites ?? []));
+  }
+  return out;
+}

@@ -167,6 +167,43 @@ describe('sync engine service', () => {
     expect(existsSync(path.join(desktop.root, '.cess-sync', 'trash'))).toBe(true);
   });
 
+  it('a confirmation given while a pass is already running is not lost', async () => {
+    await desktop.engine.setSettings({ ...desktop.engine.getSettings(), maxDeletesPerPass: 3 });
+    await laptop.engine.pause();
+    for (let i = 0; i < 5; i++)
+      await writeFile(path.join(laptop.root, `race-${i}.txt`), `file ${i}`);
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    await desktop.engine.syncNow();
+    await laptop.engine.pause();
+    for (let i = 0; i < 5; i++) await unlink(path.join(laptop.root, `race-${i}.txt`));
+    await laptop.engine.resume();
+    await laptop.engine.syncNow();
+    await desktop.engine.syncNow();
+    const held = desktop.engine.status().problems.find((p) => p.kind === 'heldDeletes');
+    expect(held, JSON.stringify(desktop.engine.status().problems)).toBeDefined();
+
+    // Confirm once the next pass has planned (its cap already read): the UI's click racing
+    // a rescan or a watcher batch. That pass holds them again; the one after must delete.
+    let syncingEvents = 0;
+    let confirmed: Promise<void> | undefined;
+    const off = desktop.engine.subscribe((e) => {
+      if (e.type !== 'status' || e.status.state !== 'syncing' || confirmed) return;
+      if (++syncingEvents === 2)
+        confirmed = desktop.engine.resolveProblem({
+          problemId: held!.id,
+          action: 'confirmDeletes',
+        });
+    });
+    await desktop.engine.syncNow();
+    off();
+    expect(confirmed, 'the pass emitted no planned status').toBeDefined();
+    await confirmed;
+    expect(existsSync(path.join(desktop.root, 'race-0.txt'))).toBe(false);
+    expect(existsSync(path.join(desktop.root, 'race-4.txt'))).toBe(false);
+    expect(desktop.engine.status().problems.some((p) => p.kind === 'heldDeletes')).toBe(false);
+  });
+
   it("a file's earlier versions are listed and one can be restored", async () => {
     const file = path.join(laptop.root, 'draft.md');
     await laptop.engine.pause();

@@ -270,6 +270,9 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
     const rt = this.folders.get(folderId);
     if (!rt || rt.paused || this.allPaused || this.stopped) return;
     this.running = folderId;
+    // A confirmation given while this pass runs belongs to the next pass: read it once, as
+    // the pass starts, and use up only this pass's own at its end.
+    const allowHeld = rt.allowHeldOnce;
     this.progress = {
       bytesDone: 0,
       bytesTotal: 0,
@@ -295,7 +298,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
         excluded:
           ((this.o.manifest.getFolder(folderId)?.settings ?? {}) as { excluded?: string[] })
             .excluded ?? [],
-        maxDeletesPerPass: rt.allowHeldOnce ? Number.MAX_SAFE_INTEGER : settings.maxDeletesPerPass,
+        maxDeletesPerPass: allowHeld ? Number.MAX_SAFE_INTEGER : settings.maxDeletesPerPass,
         now: () => this.now(),
         onPlanned: (plan, totals) => {
           this.progress = { ...this.progress, bytesTotal: totals.bytes, filesTotal: totals.files };
@@ -315,13 +318,15 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
           this.log(folderId, kind, p, detail);
         },
       });
-      rt.allowHeldOnce = false;
+      if (allowHeld) rt.allowHeldOnce = false;
       rt.totals = this.countSynced(folderId);
       rt.lastSyncMs = this.now();
       rt.lastError = null;
       rt.offline = false;
       rt.held = result.plan.held;
       rt.problems = this.problemsOf(rt, result.plan, result.scanProblems);
+      // Confirmed during this pass: the queued pass deletes them; asking again would be noise.
+      if (rt.allowHeldOnce) rt.problems = rt.problems.filter((p) => p.kind !== 'heldDeletes');
       for (const c of result.plan.conflicts) this.log(folderId, 'conflict', c.path, c.resolution);
       this.noteConflicts(folderId, result.plan, passStart);
       this.trackPending();
@@ -608,23 +613,26 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
         rt.allowHeldOnce = true;
       } else if (req.action === 'refuseDeletes') {
         // Refusing: the side that lost the items gets them back. Forgetting them in the merge
-        // base turns "deleted here" into "new there", which the planner copies back.
-        const synced = this.o.manifest.loadTree(folderId ?? '', 'synced');
-        const drop = new Set<ItemId>();
-        for (const h of rt.held) drop.add(h.op.id);
-        let grew = true;
-        while (grew) {
-          grew = false;
-          for (const n of synced.values()) {
-            if (n.parentId !== null && drop.has(n.parentId) && !drop.has(n.id)) {
-              drop.add(n.id);
-              grew = true;
+        // base turns "deleted here" into "new there", which the planner copies back. Between
+        // passes only: a running pass would write its own merge base over this one.
+        await this.exclusive(async () => {
+          const synced = this.o.manifest.loadTree(rt.id, 'synced');
+          const drop = new Set<ItemId>();
+          for (const h of rt.held) drop.add(h.op.id);
+          let grew = true;
+          while (grew) {
+            grew = false;
+            for (const n of synced.values()) {
+              if (n.parentId !== null && drop.has(n.parentId) && !drop.has(n.id)) {
+                drop.add(n.id);
+                grew = true;
+              }
             }
           }
-        }
-        drop.delete(ROOT_ID);
-        this.o.manifest.applyTreeChanges(rt.id, 'synced', [], [...drop]);
-        this.log(rt.id, 'restored', `${drop.size} items`, 'deletions refused');
+          drop.delete(ROOT_ID);
+          this.o.manifest.applyTreeChanges(rt.id, 'synced', [], [...drop]);
+          this.log(rt.id, 'restored', `${drop.size} items`, 'deletions refused');
+        });
       } else {
         throw new Error(`unknown action ${req.action} for held deletions`);
       }
