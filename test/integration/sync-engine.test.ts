@@ -139,21 +139,26 @@ describe('sync engine service', () => {
     expect(existsSync(path.join(desktop.root, 'while-paused.txt'))).toBe(true);
   });
 
-  it('a mass delete above the cap is held until the user confirms it', async () => {
+  /** n files made on the laptop and synced to the desktop (cap 3), then deleted on the laptop
+   * and a pass run on each side: the desktop then holds the deletes. */
+  async function deleteManyOnTheLaptop(prefix: string, n: number): Promise<void> {
     await desktop.engine.setSettings({ ...desktop.engine.getSettings(), maxDeletesPerPass: 3 });
     await laptop.engine.pause();
-    for (let i = 0; i < 6; i++)
-      await writeFile(path.join(laptop.root, `bulk-${i}.txt`), `file ${i}`);
+    for (let i = 0; i < n; i++)
+      await writeFile(path.join(laptop.root, `${prefix}-${i}.txt`), `file ${i}`);
     await laptop.engine.resume();
     await laptop.engine.syncNow();
     await desktop.engine.syncNow();
-    expect(existsSync(path.join(desktop.root, 'bulk-5.txt'))).toBe(true);
-
+    expect(existsSync(path.join(desktop.root, `${prefix}-${n - 1}.txt`))).toBe(true);
     await laptop.engine.pause();
-    for (let i = 0; i < 6; i++) await unlink(path.join(laptop.root, `bulk-${i}.txt`));
+    for (let i = 0; i < n; i++) await unlink(path.join(laptop.root, `${prefix}-${i}.txt`));
     await laptop.engine.resume();
     await laptop.engine.syncNow();
     await desktop.engine.syncNow();
+  }
+
+  it('a mass delete above the cap is held until the user confirms it', async () => {
+    await deleteManyOnTheLaptop('bulk', 6);
     // The laptop's cap is the default (1000): it deleted remotely; the desktop's cap is 3.
     const held = desktop.engine.status().problems.find((p) => p.kind === 'heldDeletes');
     expect(held, JSON.stringify(desktop.engine.status().problems)).toBeDefined();
@@ -168,18 +173,7 @@ describe('sync engine service', () => {
   });
 
   it('a confirmation given while a pass is already running is not lost', async () => {
-    await desktop.engine.setSettings({ ...desktop.engine.getSettings(), maxDeletesPerPass: 3 });
-    await laptop.engine.pause();
-    for (let i = 0; i < 5; i++)
-      await writeFile(path.join(laptop.root, `race-${i}.txt`), `file ${i}`);
-    await laptop.engine.resume();
-    await laptop.engine.syncNow();
-    await desktop.engine.syncNow();
-    await laptop.engine.pause();
-    for (let i = 0; i < 5; i++) await unlink(path.join(laptop.root, `race-${i}.txt`));
-    await laptop.engine.resume();
-    await laptop.engine.syncNow();
-    await desktop.engine.syncNow();
+    await deleteManyOnTheLaptop('race', 5);
     const held = desktop.engine.status().problems.find((p) => p.kind === 'heldDeletes');
     expect(held, JSON.stringify(desktop.engine.status().problems)).toBeDefined();
 
