@@ -4,7 +4,7 @@
  * inside retention can still be listed and restored; a second device (and a fresh one) keeps
  * syncing, including blobs that moved to new packs; a share's packs are kept (by the device that
  * made it and by another device); a delete that must wait for a pending deal is retried; a run
- * killed between the repack and the announcement resumes cleanly.
+ * SIGKILLed between the repack and the announcement resumes cleanly.
  *
  * Time is a fake clock (snapshot times and the grace period), so days pass in milliseconds.
  */
@@ -33,7 +33,9 @@ import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { Manifest } from '../../src/sync/manifest/index.js';
 import { Repository } from '../../src/sync/remote/repository.js';
 import { gatewayRangeReader, localProxy, receiveShare } from '../../src/sync/share/index.js';
+import type { CompactionChildConfig } from '../support/compaction-child.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { runChild } from '../support/run-child.js';
 import {
   TERRITORY,
   fundSyncAccount,
@@ -44,6 +46,7 @@ import {
 } from '../support/sync-device.js';
 
 const MiB = 1024 * 1024;
+const COMPACTION_CHILD = path.resolve(import.meta.dirname, '../support/compaction-child.ts');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const GRACE = HOUR;
@@ -496,31 +499,41 @@ describe('compaction: pending deals and crashes (a second account)', () => {
   );
 
   it(
-    'a run killed between the repack and the announcement resumes without copying again',
+    'a run killed with SIGKILL between the repack and the announcement resumes without copying again',
     { timeout: 300_000 },
     async () => {
       for (const n of ['four', 'five']) await write(`${n}.txt`, `${n}\n`);
       await compact(dev); // first sight of the new packs
       clock += GRACE + 1;
       const before = await listedFids(dev);
-      let uploaded = '';
-      await expect(
-        runCompaction(context(dev), {
-          retention: retentionFull(),
-          options: OPTIONS,
-          onStep: (step, fid) => {
-            if (step === 'uploaded') {
-              uploaded = fid;
-              throw new Error('killed after the upload');
-            }
-          },
-        }),
-      ).rejects.toThrow(/killed/);
-      expect(uploaded).not.toBe('');
-
-      // A restart: the manifest reopened, a fresh repository.
+      // The run in its own process, SIGKILLed right after the new pack's upload is recorded.
       const mpath = dev.manifest.path;
       dev.manifest.close();
+      const cfg: CompactionChildConfig = {
+        chainUrl: net.chainUrl,
+        gatewayUrl: net.gatewayUrl,
+        ss58Format: net.ss58Format,
+        mnemonic: acct2.mnemonic,
+        folderId: FOLDER,
+        deviceName: 'solo',
+        root: dev.root,
+        manifestPath: mpath,
+        nowMs: clock,
+        retention: retentionFull(),
+        graceMs: GRACE,
+        killAt: 'uploaded',
+      };
+      const killed = await runChild(
+        process.execPath,
+        ['--import', 'tsx', COMPACTION_CHILD, JSON.stringify(cfg)],
+        { timeoutMs: 240_000 },
+      );
+      expect(killed.timedOut, killed.stderr).toBe(false);
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const uploaded = (JSON.parse(killed.stdout.trim()) as { fid: string }).fid;
+      expect(uploaded).toMatch(/^[0-9a-f]{64}$/);
+
+      // A restart: the manifest reopened, a fresh repository.
       const manifest = Manifest.open(mpath);
       const repo = new Repository(dev.store, deriveKeys(mnemonicToMiniSecret(acct2.mnemonic)));
       dev = { ...dev, manifest, repo, ctx: { ...dev.ctx, manifest, repo } };

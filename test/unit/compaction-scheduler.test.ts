@@ -136,6 +136,25 @@ describe('compaction scheduler', () => {
     expect(recs[0]!.record.deviceId).toBe(manifest.deviceId());
   });
 
+  it('reports a failed run, and clears the report when a later run succeeds', async () => {
+    const t = deps();
+    const reports: (string | null)[] = [];
+    t.d.failed = (m) => reports.push(m);
+    let broken = true;
+    const real = t.store.list.bind(t.store);
+    t.store.list = () => (broken ? Promise.reject(new Error('gateway: 503')) : real());
+    const s = new CompactionScheduler({ afterUploads: 1, intervalMs: 0 }, t.d);
+    s.notePass(true); // a scheduled run: its error is reported, not thrown at the pass
+    await t.idle();
+    expect(reports).toEqual([expect.stringContaining('503')]);
+    expect(t.log.some(([k, d]) => k === 'error' && d.includes('503'))).toBe(true);
+    broken = false;
+    await s.run();
+    expect(reports).toEqual([expect.stringContaining('503'), null]);
+    await s.run(true); // a dry run says nothing about the last real run
+    expect(reports).toHaveLength(2);
+  });
+
   it('refuses a bad retention policy when made', () => {
     expect(() => new CompactionScheduler({ retention: { keepLast: -2 } }, deps().d)).toThrow(
       /keepLast/,

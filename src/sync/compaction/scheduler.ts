@@ -33,6 +33,8 @@ export interface SchedulerDeps {
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
   paused: () => boolean;
   log: (kind: string, detail: string) => void;
+  /** A scheduled or requested run failed (its message), or a later run succeeded (null). */
+  failed?: (message: string | null) => void;
 }
 
 export class CompactionScheduler {
@@ -71,12 +73,21 @@ export class CompactionScheduler {
   /** Runs compaction now (between passes) and returns its report. */
   run(dryRun = false): Promise<CompactionReport> {
     return this.deps.exclusive(async () => {
-      const report = await runCompaction(this.deps.context(), {
-        retention: this.retention,
-        ...(this.cfg.options ? { options: this.cfg.options } : {}),
-        dryRun,
-      });
-      if (!dryRun) this.uploads = 0;
+      let report: CompactionReport;
+      try {
+        report = await runCompaction(this.deps.context(), {
+          retention: this.retention,
+          ...(this.cfg.options ? { options: this.cfg.options } : {}),
+          dryRun,
+        });
+      } catch (err) {
+        this.deps.failed?.(err instanceof Error ? err.message : String(err));
+        throw err;
+      }
+      if (!dryRun) {
+        this.uploads = 0;
+        this.deps.failed?.(null);
+      }
       this.deps.log(
         dryRun ? 'compaction-plan' : 'compacted',
         `${report.deleted.length} objects deleted (${report.segmentsDeleted} segments), ${report.doomed.length} to delete after the grace period, ${report.repacked.newPacks.length} packs written, ${report.waiting.length} waiting${report.blocked ? `; ${report.blocked}` : ''}`,
