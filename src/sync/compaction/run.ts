@@ -30,6 +30,7 @@ import type { Manifest } from '../manifest/index.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import type { Repository } from '../remote/repository.js';
 import { listShareRecords, updateShareRecord } from '../share/records.js';
+import { looksLikeShareRecordPack } from '../share/account-records.js';
 import { reachable, type Reach } from './graph.js';
 import {
   DEFAULT_COMPACTION_OPTIONS,
@@ -122,6 +123,10 @@ export async function runCompaction(
   let packs = ctx.repo.packs();
   const listed = new Set(packs.map((p) => p.fid));
   const rows = st.syncPacks([...listed], startedMs);
+  if (!dryRun) {
+    const pruned = st.pruneRefCache((type, id) => ctx.repo.has(type, id));
+    if (pruned > 0) log(`compaction: forgot ${pruned} cached references of deleted blobs`);
+  }
   const mine = ownDoomed(st, ctx.repo, deviceId, listed, startedMs);
 
   // What must stay: retained snapshots and everything they reach.
@@ -159,7 +164,10 @@ export async function runCompaction(
     for (const f of record.doomed) if (listed.has(f)) doomedByOthers.add(f);
   }
 
+  // Record packs are roots: compaction records, and the owner's share records
+  // (src/sync/share/account-records.ts; their writers delete their superseded ones).
   const recordFids = new Set(ctx.repo.compactionRecords().map((r) => r.fid));
+  for (const p of packs) if (looksLikeShareRecordPack(p)) recordFids.add(p.fid);
   const toPlanPacks = (list: typeof packs): PlanPack[] =>
     list.map((p) => ({
       fid: p.fid,

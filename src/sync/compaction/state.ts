@@ -147,6 +147,26 @@ export class CompactionState {
     };
   }
 
+  /**
+   * Forgets the cached references of trees and file nodes that no listed pack holds any more
+   * (their packs were compacted away), so the cache does not grow with every version ever
+   * made. A blob merely not listed yet is only read again: this is a cache. Returns the count.
+   */
+  pruneRefCache(has: (type: 'tree' | 'filenode', id: string) => boolean): number {
+    const rows = this.m.db.prepare('SELECT blob FROM compaction_refs').all() as { blob: string }[];
+    const del = this.m.db.prepare('DELETE FROM compaction_refs WHERE blob = ?');
+    let n = 0;
+    this.m.db.transaction(() => {
+      for (const { blob } of rows) {
+        const [type, id] = blob.split(':');
+        if ((type === 'tree' || type === 'filenode') && id !== undefined && has(type, id)) continue;
+        del.run(blob);
+        n++;
+      }
+    })();
+    return n;
+  }
+
   progress(): RunProgress | undefined {
     return this.m.getState<RunProgress>(KEY_PROGRESS) ?? undefined;
   }
