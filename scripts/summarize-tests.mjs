@@ -2,6 +2,7 @@
 // Vitest and Playwright (neither prints that form). Exits non-zero when anything failed or
 // when no report exists (a run that executed nothing is not a pass).
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 let passed = 0;
 let failed = 0;
@@ -16,9 +17,14 @@ if (existsSync(vitest)) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-  // A file that failed to load has no tests counted: count it as a failure.
-  for (const f of r.testResults ?? [])
+  for (const f of r.testResults ?? []) {
+    // A file that failed to load has no tests counted: count it as a failure.
     if (f.status === 'failed' && f.assertionResults.length === 0) failed++;
+    // Passed on its retry: Vitest keeps the first attempt's error.
+    for (const t of f.assertionResults ?? [])
+      if (t.status === 'passed' && (t.failureMessages ?? []).length > 0)
+        flaky.push(`${path.relative(process.cwd(), f.name)}: ${t.fullName}`);
+  }
 }
 
 // The browser e2e run and the Electron shell run (whose tests are all skipped where no

@@ -106,13 +106,22 @@ describe('CessChain connection handling', () => {
     chain.on('state', (s) => states.push(s));
     const port = node!.port;
 
-    // The chain goes away while a transfer is on its way.
-    const pending = chain.transfer(alice, bob.address, 5n * TCESS, { preflight: false }).then(
+    // The chain goes away while a transfer is on its way: once it is signed (it is submitted in
+    // the same tick), not yet finalized (building a block takes the devnet about a second). A
+    // fixed sleep instead raced signing on a loaded machine.
+    let signed!: () => void;
+    const wasSigned = new Promise<void>((r) => (signed = r));
+    const signer = Object.create(alice) as typeof alice;
+    signer.sign = (...args: Parameters<typeof alice.sign>) => {
+      signed();
+      return alice.sign(...args);
+    };
+    const pending = chain.transfer(signer, bob.address, 5n * TCESS, { preflight: false }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    // Sent already (signing and submitting take a few ms), not yet finalized (a block takes ~1 s).
-    await new Promise((r) => setTimeout(r, 400));
+    await wasSigned;
+    await new Promise((r) => setTimeout(r, 100));
     const stopping = node!.stop();
     node = undefined;
     const err = await pending;
