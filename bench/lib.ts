@@ -115,8 +115,9 @@ export function runTsChild(file: string, args: string[]): Promise<ChildResult> {
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const poll = setInterval(() => {
       try {
-        if (child.pid !== undefined)
-          polledHwm = Math.max(polledHwm, procStatusBytes(child.pid, 'VmHWM'));
+        // A process that is exiting has no VmHWM line (NaN): keep the last reading.
+        const v = child.pid === undefined ? NaN : procStatusBytes(child.pid, 'VmHWM');
+        if (Number.isFinite(v)) polledHwm = Math.max(polledHwm, v);
       } catch {
         // exited between two polls
       }

@@ -1,6 +1,7 @@
 /**
  * Peak memory while one large file goes through the client pipeline (read, chunk, encrypt,
- * pack to temp files, fid of each pack: bench/pipeline.ts pushFiles). The push runs in a fresh
+ * pack to temp files, fid of each pack: bench/pipeline.ts pushFiles with the worker thread of
+ * src/sync/packfile, as the engine does for large passes). The push runs in a fresh
  * Node process; its peak RSS is VmHWM from /proc/<pid>/status (read by the parent while it runs
  * and by the child at the end; the larger is reported).
  *
@@ -18,6 +19,7 @@ import {
   writeRandomFile,
   type Row,
 } from './lib.js';
+import { PackFilePool } from '../src/sync/packfile/index.js';
 import { benchKeys, pushFiles } from './pipeline.js';
 
 export interface PeakRssResult {
@@ -34,7 +36,10 @@ async function child(file: string, packDir: string): Promise<void> {
   const keys = benchKeys();
   const baseline = procStatusBytes('self', 'VmHWM');
   const t0 = performance.now();
-  const r = await pushFiles(keys, [file], packDir);
+  // As the engine pushes a large file: encryption, pack writes and fid on a worker thread.
+  const pool = new PackFilePool();
+  const r = await pushFiles(keys, [file], packDir, pool);
+  await pool.close();
   console.log(
     JSON.stringify({
       baseline,

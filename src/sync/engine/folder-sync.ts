@@ -11,7 +11,7 @@
  * - the synced tree (merge base) is replaced last. A crash anywhere before that makes the next
  *   pass see both sides agreeing (markSynced) where work was already done.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -38,6 +38,7 @@ import {
   type TreeEntry,
 } from '../format/index.js';
 import { toHex } from '../format/bytes.js';
+import { PackFilePool, readBlocks } from '../packfile/index.js';
 import { IgnoreMatcher, METADATA_DIR_NAME, ROOT_MARKER_NAME } from '../ignore/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { ROOT_ID, pathOf, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
@@ -46,6 +47,7 @@ import { plan, type Op, type Plan } from '../planner/index.js';
 import type { RemoteProblem, Repository } from '../remote/repository.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import { scanFolder, type ScanProblem } from '../scan/index.js';
+import { reconcileRuleChange } from './folder-settings.js';
 
 export interface AccountKeys {
   /** The account's sr25519 public key (PReT encapsulation target). */
@@ -64,6 +66,8 @@ export interface FolderSyncContext {
   store: ObjectStore;
   deviceName: string;
   maxDeletesPerPass?: number;
+  /** Passes uploading at least this many bytes encrypt on a worker thread (default 64 MiB). */
+  packWorkerMinBytes?: number;
   /** Selective sync: folders (sync paths) this device does not sync. */
   excluded?: readonly string[];
   now?: () => number;
@@ -142,17 +146,31 @@ function isAlive(pid: number): boolean {
 /** The keyed content id of a file, as the format defines it (the scanner's hash function). */
 export function contentHasher(keys: FormatKeys) {
   return async (absPath: string): Promise<{ contentId: string; size: number }> => {
-    const r = await contentIdOf(keys, createReadStream(absPath, { highWaterMark: 1 << 20 }));
+    const r = await contentIdOf(keys, readBlocks(absPath));
     return { contentId: r.contentId, size: r.size };
   };
 }
 
 export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult> {
+  const pools: PackFilePool[] = [];
+  try {
+    return await syncPass(ctx, pools);
+  } finally {
+    for (const p of pools) await p.close(); // its worker thread ends with the pass
+  }
+}
+
+/** Below this, starting a worker thread costs more than it saves. */
+const PACK_WORKER_MIN_BYTES = 64 * 1024 * 1024;
+
+async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<PassResult> {
   const now = ctx.now ?? Date.now;
   const root = path.resolve(ctx.root);
   await checkRoot(root);
   await removeStaleTemp(root);
   const ignore = await IgnoreMatcher.load(root, { exclusions: ctx.excluded ?? [] });
+  // What became visible since the last scan must not read as deleted (./folder-settings.ts).
+  await reconcileRuleChange({ manifest: ctx.manifest, folderId: ctx.folderId, root, ignore });
   const hash = contentHasher(ctx.keys);
 
   const scan = await scanFolder({
@@ -240,24 +258,33 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
     const uploadedPaths: string[] = [];
     const tmpDir = path.join(root, METADATA_DIR_NAME, 'tmp');
     await mkdir(tmpDir, { recursive: true });
+    // Large passes: encryption and pack writes on a worker thread, overlapping the chunking.
+    const pool =
+      bytes >= (ctx.packWorkerMinBytes ?? PACK_WORKER_MIN_BYTES) && !PackFilePool.startFailed
+        ? new PackFilePool()
+        : undefined;
+    if (pool) pools.push(pool);
     const packer = new Packer(ctx.keys, {
       openSink: () => {
         const file = path.join(
           tmpDir,
           `pack-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`,
         );
+        if (pool) {
+          const sink = pool.open(file);
+          return Object.assign(sink, { file, done: () => sink.close() });
+        }
         const stream = createWriteStream(file);
-        return Object.assign(writableSink(stream), { file, stream });
+        const done = (): Promise<void> =>
+          new Promise<void>((resolve, reject) => {
+            stream.once('error', reject);
+            stream.end(() => resolve());
+          });
+        return Object.assign(writableSink(stream), { file, done });
       },
       onPack: async (info, sink) => {
-        const s = sink as unknown as {
-          file: string;
-          stream: NodeJS.WritableStream & { close: (cb: () => void) => void };
-        };
-        await new Promise<void>((resolve, reject) => {
-          s.stream.once('error', reject);
-          s.stream.end(() => resolve());
-        });
+        const s = sink as unknown as { file: string; done: () => Promise<unknown> };
+        await s.done();
         try {
           const fid = await ctx.store.put(s.file, info.name, ctx.signal);
           ctx.manifest.addPendingObject({ fid, name: info.name, size: info.size });
@@ -282,7 +309,7 @@ export async function syncFolderOnce(ctx: FolderSyncContext): Promise<PassResult
           await assertNoSymlinkInPath(root, onDisk);
           const stored = await storeFileContent(
             ctx.keys,
-            createReadStream(abs, { highWaterMark: 1 << 20 }),
+            readBlocks(abs),
             packer,
             (id) => ctx.repo.has('data', id) || packer.has('data', id),
           );

@@ -58,6 +58,37 @@ export function sealParts(
   return [nonce, fin.length ? concatBytes([ct, fin]) : ct, tag];
 }
 
+/**
+ * sealParts with the ciphertext in pieces of at most `piece` bytes: [nonce, ...ct, tag]. Same
+ * bytes; the point is speed: node:crypto allocates a fresh output buffer per update, and
+ * buffers of 1 MiB and more come from mmap with a page fault per 4 KiB (measured: AES-256-GCM
+ * over 1 MiB updates runs at half the speed of 256 KiB ones, which malloc recycles).
+ */
+export function sealPieces(
+  key: Uint8Array,
+  ad: Uint8Array,
+  plaintext: Uint8Array,
+  nonce: Uint8Array,
+  piece = SEAL_PIECE,
+): Uint8Array[] {
+  checkKey(key, 'blob key');
+  if (nonce.length !== NONCE_LENGTH)
+    throw new FormatError('BAD_ARGUMENT', 'nonce: expected 12 bytes');
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(ad);
+  const out: Uint8Array[] = [nonce];
+  for (let o = 0; o < plaintext.length; o += piece) {
+    out.push(c.update(plaintext.subarray(o, Math.min(plaintext.length, o + piece))));
+  }
+  const fin = c.final(); // empty for GCM
+  if (fin.length) out.push(fin);
+  out.push(c.getAuthTag());
+  return out;
+}
+
+/** Update size of sealPieces (see there). */
+export const SEAL_PIECE = 256 * 1024;
+
 export function seal(
   key: Uint8Array,
   ad: Uint8Array,

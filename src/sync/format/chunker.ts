@@ -143,8 +143,12 @@ export class Chunker {
     return this.len;
   }
 
-  /** Feeds bytes; yields every chunk they complete (fresh arrays the caller owns). */
-  *push(data: Uint8Array): Generator<Uint8Array, void, undefined> {
+  /**
+   * Feeds bytes; yields every chunk they complete: fresh arrays the caller owns, or with
+   * `borrow` views into the chunker's buffer, valid only until the generator is resumed (no
+   * allocation and copy per chunk: fresh 1 MiB buffers cost page faults, see aead.ts).
+   */
+  *push(data: Uint8Array, borrow = false): Generator<Uint8Array, void, undefined> {
     let off = 0;
     while (off < data.length) {
       // At most STEP bytes at a time, so the tail moved after a cut stays small.
@@ -153,20 +157,24 @@ export class Chunker {
       this.len += n;
       off += n;
       for (let cut = this.findCut(); cut > 0; cut = this.findCut()) {
-        const chunk = this.buf.slice(0, cut);
+        if (borrow) yield this.buf.subarray(0, cut);
+        const chunk = borrow ? undefined : this.buf.slice(0, cut);
         this.buf.copyWithin(0, cut, this.len);
         this.len -= cut;
         this.scanned = 0;
         this.fp.value = 0;
-        yield chunk;
+        if (chunk) yield chunk;
       }
     }
   }
 
-  /** Ends the stream: the last (possibly short) chunk, or undefined when nothing is pending. */
-  finish(): Uint8Array | undefined {
+  /**
+   * Ends the stream: the last (possibly short) chunk, or undefined when nothing is pending.
+   * With `borrow`, a view valid until the next push.
+   */
+  finish(borrow = false): Uint8Array | undefined {
     if (this.len === 0) return undefined;
-    const chunk = this.buf.slice(0, this.len);
+    const chunk = borrow ? this.buf.subarray(0, this.len) : this.buf.slice(0, this.len);
     this.len = 0;
     this.scanned = 0;
     this.fp.value = 0;
@@ -226,14 +234,19 @@ export function referenceChunkLengths(
   return out;
 }
 
-/** Chunks a stream. Files smaller than `min` are one chunk; an empty stream gives no chunks. */
+/**
+ * Chunks a stream. Files smaller than `min` are one chunk; an empty stream gives no chunks.
+ * With `borrow`, each chunk is a view valid only until the next one is asked for (Chunker.push).
+ * A piece of the source is copied in before the next is read, so a source may reuse one buffer.
+ */
 export async function* chunkStream(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   params: ChunkerParams = CHUNKER_V1,
+  borrow = false,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const chunker = new Chunker(params);
-  for await (const piece of source) yield* chunker.push(piece);
-  const last = chunker.finish();
+  for await (const piece of source) yield* chunker.push(piece, borrow);
+  const last = chunker.finish(borrow);
   if (last) yield last;
 }
 

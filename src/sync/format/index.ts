@@ -47,6 +47,8 @@ export {
   seal,
   sealBlob,
   sealParts,
+  sealPieces,
+  SEAL_PIECE,
   type NonceSource,
 } from './aead.js';
 export {

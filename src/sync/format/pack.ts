@@ -23,6 +23,7 @@ import {
   open,
   randomNonce,
   sealParts,
+  sealPieces,
   type NonceSource,
 } from './aead.js';
 import { checkKey, fromHex, toHex } from './bytes.js';
@@ -73,6 +74,17 @@ export interface PackInfo {
 /** Where a PackWriter's bytes go, in order. write may be async (backpressure). */
 export interface PackSink {
   write(bytes: Uint8Array): Promise<void> | void;
+  /**
+   * Optional: takes over a blob's encryption, e.g. on a worker thread (src/sync/packfile). Must
+   * put exactly sealPieces(key, ad, plaintext, nonce) in order with the writes, and be done
+   * reading `plaintext` when the returned promise settles (the caller may then reuse it).
+   */
+  seal?(
+    key: Uint8Array,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+    nonce: Uint8Array,
+  ): Promise<void> | void;
 }
 
 /** A sink over a Node Writable, honouring backpressure. The caller ends the stream. */
@@ -190,8 +202,18 @@ export class PackWriter {
     if (plaintext.length > MAX_BLOB_PLAINTEXT)
       throw new FormatError('BAD_ARGUMENT', `${type} blob: plaintext too large`);
     const idBytes = typeof id === 'string' ? fromHex(id, ID_LENGTH, 'blob id') : id;
-    const parts = sealParts(key, blobAssociatedData(type, idBytes), plaintext, this.nonce());
-    return this.append(type, idBytes, parts);
+    const ad = blobAssociatedData(type, idBytes);
+    const nonce = this.nonce();
+    const sink = this.sink;
+    if (sink.seal) {
+      const length = plaintext.length + BLOB_OVERHEAD;
+      return this.append(type, idBytes, async () => {
+        await sink.seal?.(key, ad, plaintext, nonce);
+        this.written += length;
+        return length;
+      });
+    }
+    return this.append(type, idBytes, sealPieces(key, ad, plaintext, nonce));
   }
 
   /** Appends an already encrypted blob (repacking copies ciphertext without the key). */
@@ -202,10 +224,11 @@ export class PackWriter {
     return this.append(type, fromHex(id, ID_LENGTH, 'blob id'), [sealed]);
   }
 
+  /** `parts`: the sealed blob's bytes, or a function writing them and returning their length. */
   private async append(
     type: BlobTypeName,
     idBytes: Uint8Array,
-    parts: Uint8Array[],
+    parts: Uint8Array[] | (() => Promise<number>),
   ): Promise<PackEntry> {
     const id = toHex(idBytes);
     if (this.ids.has(`${type}:${id}`))
@@ -215,9 +238,12 @@ export class PackWriter {
       if (this.written === 0) await this.out(new Uint8Array([...PACK_MAGIC, FORMAT_VERSION]));
       const offset = this.written;
       let length = 0;
-      for (const p of parts) {
-        await this.out(p);
-        length += p.length;
+      if (typeof parts === 'function') length = await parts();
+      else {
+        for (const p of parts) {
+          await this.out(p);
+          length += p.length;
+        }
       }
       const entry: PackEntry = {
         type,

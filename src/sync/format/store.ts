@@ -20,13 +20,17 @@ export interface PreparedChunk {
   readonly plaintext: Uint8Array;
 }
 
-/** Chunks a stream and computes each chunk's id and key (one keyed hash pass per byte). */
+/**
+ * Chunks a stream and computes each chunk's id and key (one keyed hash pass per byte). With
+ * `borrow`, each plaintext is valid only until the next chunk is asked for (chunkStream).
+ */
 export async function* prepareChunks(
   keys: FormatKeys,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   params: ChunkerParams = CHUNKER_V1,
+  borrow = false,
 ): AsyncGenerator<PreparedChunk, void, undefined> {
-  for await (const plaintext of chunkStream(source, params)) {
+  for await (const plaintext of chunkStream(source, params, borrow)) {
     const idBytes = blobIdBytes(keys, 'data', plaintext);
     yield { id: toHex(idBytes), idBytes, key: chunkKey(keys, idBytes), plaintext };
   }
@@ -44,7 +48,7 @@ export async function contentIdOf(
   const b = new ContentIdBuilder(keys);
   let size = 0;
   let chunks = 0;
-  for await (const plaintext of chunkStream(source, params)) {
+  for await (const plaintext of chunkStream(source, params, true)) {
     b.addChunk(blobIdBytes(keys, 'data', plaintext));
     size += plaintext.length;
     chunks++;
@@ -134,7 +138,8 @@ export async function storeFileContent(
   const chunks: ChunkRef[] = [];
   let size = 0;
   let newChunks = 0;
-  for await (const c of prepareChunks(keys, source, params)) {
+  // Borrowed plaintexts: the packer encrypts (or copies) a chunk before add() returns.
+  for await (const c of prepareChunks(keys, source, params, true)) {
     cid.addChunk(c.idBytes);
     chunks.push({ id: c.id, key: c.key, length: c.plaintext.length });
     size += c.plaintext.length;

@@ -153,6 +153,11 @@ export class IgnoreMatcher {
     this.excluded = normalizeExclusions(exclusions);
   }
 
+  /** The `.cessignore` text in force ('' when there is none): what rule changes compare. */
+  get ignoreFileText(): string {
+    return this.ruleText;
+  }
+
   /** The exclusions in force, NFC, without leading or trailing '/', sorted. */
   get exclusions(): readonly string[] {
     return this.excluded;
