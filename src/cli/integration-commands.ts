@@ -11,9 +11,12 @@ const WHERE: Record<Integration['id'], string> = {
   nautilus: 'right-click an item in GNOME Files, then Scripts > Share with CESS…',
   nemo: 'right-click an item in Nemo, then Share with CESS…',
   dolphin: 'right-click an item in Dolphin, then Share with CESS… (reopen Dolphin if it was open)',
+  macos: 'right-click an item in Finder, then Quick Actions > Share with CESS…',
 };
 
 function line(i: Integration): string {
+  if (i.available === false)
+    return `${i.id.padEnd(9)} ${'unavailable'.padEnd(14)} ${i.label}\n          ${safeText(i.unavailableReason ?? '')}`;
   return `${i.id.padEnd(9)} ${(i.installed ? 'installed' : 'not installed').padEnd(14)} ${i.label}\n${i.files.map((f) => `          ${safeText(f)}`).join('\n')}`;
 }
 

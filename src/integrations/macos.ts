@@ -49,6 +49,11 @@ function servicesDir(home: string): string {
   return path.join(home, 'Library', 'Services');
 }
 
+/** The files the Quick Action consists of, absolute, for a home directory. */
+export function quickActionPaths(home: string): string[] {
+  return TEMPLATE_FILES.map((rel) => path.join(servicesDir(home), WORKFLOW_NAME, rel));
+}
+
 /** Tells the services menu about the change; harmless when pbs is missing (not macOS). */
 function refreshServices(): Promise<void> {
   return new Promise((done) => {

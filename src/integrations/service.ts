@@ -1,7 +1,9 @@
 /**
- * What the daemon's /api/v1/integrations routes drive: the Linux file-manager entries of this
- * device, listed with their state and installed or removed on request (from the settings panel
- * or `cess-sync integrations`). Paths follow the XDG Base Directory spec, read at each call.
+ * What the daemon's /api/v1/integrations routes drive: the file-manager entries of this device,
+ * listed with their state and installed or removed on request (from the settings panel or
+ * `cess-sync integrations`). Linux entries follow the XDG Base Directory spec, read at each call;
+ * the macOS Quick Action goes into ~/Library/Services, and is listed on other systems as not
+ * available, with the reason, so the settings panel can say why.
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +11,9 @@ import type { Integration, IntegrationList, IntegrationRequest } from '../sync/a
 import { IntegrationError, defaultCliCommand, shareInvocation } from './command.js';
 import { fileState, installFiles, removeFiles, type FileReport } from './install.js';
 import { LINUX_INTEGRATIONS, type LinuxIntegration } from './linux.js';
+import { installQuickAction, quickActionPaths, removeQuickAction } from './macos.js';
+
+export const MACOS_LABEL = 'Finder (macOS Quick Action)';
 
 export interface IntegrationService {
   list(): Promise<IntegrationList>;
@@ -36,12 +41,20 @@ export function xdgDataHome(env: NodeJS.ProcessEnv): string {
   return path.join(home, '.local', 'share');
 }
 
+/** $HOME when it is absolute, else the OS's idea of it. */
+function homeOf(env: NodeJS.ProcessEnv): string {
+  return env.HOME !== undefined && path.isAbsolute(env.HOME) ? env.HOME : homedir();
+}
+
+const OS_NAMES: Partial<Record<NodeJS.Platform, string>> = { linux: 'Linux', win32: 'Windows' };
+
 export function createIntegrationService(o: IntegrationServiceOptions): IntegrationService & {
   /** Like apply(), with what happened to each file. */
   applyWithReport(req: IntegrationRequest): Promise<FileReport[]>;
 } {
   const env = o.env ?? process.env;
   const platform = o.platform ?? process.platform;
+  // Only on Linux are the Linux file managers listed (Windows: the installer; macOS: below).
   const available = platform === 'linux' ? LINUX_INTEGRATIONS : [];
 
   const filesOf = (integration: LinuxIntegration) => {
@@ -67,11 +80,50 @@ export function createIntegrationService(o: IntegrationServiceOptions): Integrat
     };
   };
 
+  const macosUnavailable =
+    platform === 'darwin'
+      ? null
+      : `Finder Quick Actions exist only on macOS; this device runs ${OS_NAMES[platform] ?? platform}.`;
+
+  const describeMacos = async (): Promise<Integration> => {
+    if (macosUnavailable !== null)
+      return {
+        id: 'macos',
+        label: MACOS_LABEL,
+        installed: false,
+        files: [],
+        available: false,
+        unavailableReason: macosUnavailable,
+      };
+    const paths = quickActionPaths(homeOf(env));
+    const states = await Promise.all(paths.map((p) => fileState(p)));
+    return {
+      id: 'macos',
+      label: MACOS_LABEL,
+      installed: states.every((s) => s === 'ours'),
+      files: paths,
+      available: true,
+    };
+  };
+
   const list = async (): Promise<IntegrationList> => ({
-    integrations: await Promise.all(available.map(describe)),
+    integrations: [...(await Promise.all(available.map(describe))), await describeMacos()],
   });
 
+  const applyMacos = async (install: boolean): Promise<FileReport[]> => {
+    if (macosUnavailable !== null) throw new IntegrationError(macosUnavailable, 400, 'unsupported');
+    const home = homeOf(env);
+    return install
+      ? installQuickAction(shareInvocation(o.command ?? defaultCliCommand(env), o.stateDir), home)
+      : removeQuickAction(home);
+  };
+
   const applyWithReport = async (req: IntegrationRequest): Promise<FileReport[]> => {
+    if (req.id === 'macos') {
+      const reports = await applyMacos(req.install);
+      for (const r of reports) o.log?.(`integration macos: ${r.action} ${r.path}`);
+      return reports;
+    }
     const integration = available.find((i) => i.id === req.id);
     if (integration === undefined)
       throw new IntegrationError(

@@ -215,12 +215,23 @@ describe('installing into $XDG_DATA_HOME', () => {
       ['nautilus', false],
       ['nemo', false],
       ['dolphin', false],
+      ['macos', false],
     ]);
     expect(list.integrations.map((i) => i.files)).toEqual([
       [path.join(dataHome, NAUTILUS_SCRIPT)],
       [path.join(dataHome, NEMO_ACTION)],
       [path.join(dataHome, DOLPHIN_SERVICE_MENU)],
+      [],
     ]);
+    // The macOS Quick Action is listed, as not available here, with the reason.
+    expect(list.integrations[3]).toEqual({
+      id: 'macos',
+      label: 'Finder (macOS Quick Action)',
+      installed: false,
+      files: [],
+      available: false,
+      unavailableReason: 'Finder Quick Actions exist only on macOS; this device runs Linux.',
+    });
     expect(NAUTILUS_SCRIPT).toBe('nautilus/scripts/Share with CESS…');
   });
 
@@ -242,7 +253,9 @@ describe('installing into $XDG_DATA_HOME', () => {
     // Nautilus only offers executable scripts; KF6 only loads executable service menus.
     expect(modes).toEqual([0o755, 0o644, 0o755]);
     const list = await s.list();
-    expect(list.integrations.every((i) => i.installed)).toBe(true);
+    expect(list.integrations.filter((i) => i.available !== false).every((i) => i.installed)).toBe(
+      true,
+    );
     // Nothing but the three files (no temp file left behind).
     for (const f of [NAUTILUS_SCRIPT, NEMO_ACTION, DOLPHIN_SERVICE_MENU])
       expect(await readdir(path.dirname(path.join(dataHome, f)))).toEqual([path.basename(f)]);
@@ -308,14 +321,83 @@ describe('installing into $XDG_DATA_HOME', () => {
       { path: path.join(dataHome, NAUTILUS_SCRIPT), action: 'absent' },
     ]);
     expect(await readdir(scripts)).toEqual(['my own script']);
-    expect((await s.list()).integrations.map((i) => i.installed)).toEqual([false, true, true]);
+    expect((await s.list()).integrations.map((i) => i.installed)).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
     await s.apply({ id: 'nautilus', install: true });
   });
 
-  it('offers nothing to install on other systems and says why', async () => {
-    const mac = createIntegrationService({ stateDir, command, platform: 'darwin' });
-    expect(await mac.list()).toEqual({ integrations: [] });
+  it('offers no Linux entry on other systems and says why', async () => {
+    const mac = createIntegrationService({
+      stateDir,
+      command,
+      platform: 'darwin',
+      env: { HOME: path.join(work, 'mac-service-home') },
+    });
+    expect((await mac.list()).integrations.map((i) => i.id)).toEqual(['macos']);
     await expect(mac.apply({ id: 'nautilus', install: true })).rejects.toThrow(/Linux/);
+    const win = createIntegrationService({ stateDir, command, platform: 'win32' });
+    expect((await win.list()).integrations).toEqual([
+      expect.objectContaining({ id: 'macos', available: false }),
+    ]);
+  });
+
+  it('refuses the macOS Quick Action on Linux with the reason, writing nothing', async () => {
+    const home = path.join(work, 'linux-home');
+    const s = createIntegrationService({
+      stateDir,
+      command,
+      platform: 'linux',
+      env: { HOME: home },
+    });
+    const err = await s.apply({ id: 'macos', install: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrationError);
+    expect(err).toMatchObject({ statusCode: 400, code: 'unsupported' });
+    expect((err as Error).message).toMatch(/only on macOS/);
+    expect(existsSync(path.join(home, 'Library'))).toBe(false);
+  });
+
+  it('on macOS (platform injected): lists, installs into $HOME/Library/Services, removes', async () => {
+    const home = path.join(work, 'mac-service-home');
+    const bundle = path.join(home, 'Library', 'Services', WORKFLOW_NAME);
+    const files = [
+      path.join(bundle, 'Contents', 'Info.plist'),
+      path.join(bundle, 'Contents', 'document.wflow'),
+    ];
+    const mac = createIntegrationService({
+      stateDir,
+      command,
+      platform: 'darwin',
+      env: { HOME: home },
+    });
+    const before = integrationListSchema.parse(await mac.list()).integrations;
+    expect(before).toEqual([
+      {
+        id: 'macos',
+        label: 'Finder (macOS Quick Action)',
+        installed: false,
+        files,
+        available: true,
+      },
+    ]);
+    expect(
+      (await mac.applyWithReport({ id: 'macos', install: true })).map((r) => r.action),
+    ).toEqual(['created', 'created']);
+    const after = await mac.apply({ id: 'macos', install: true });
+    expect(after.integrations[0]?.installed).toBe(true);
+    // The bundle filled in for this daemon's share verb (its content is tested below).
+    const expected = await quickActionFiles(invocation);
+    for (const [n, f] of files.entries())
+      expect(await readFile(f, 'utf8')).toBe(expected[n]?.content);
+    expect(
+      (await mac.applyWithReport({ id: 'macos', install: false })).map((r) => r.action),
+    ).toEqual(['removed', 'removed']);
+    expect((await mac.list()).integrations[0]?.installed).toBe(false);
+    expect(existsSync(bundle)).toBe(false);
+    expect(existsSync(path.join(home, 'Library', 'Services'))).toBe(true);
   });
 });
 

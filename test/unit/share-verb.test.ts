@@ -308,7 +308,7 @@ describe('cess-sync integrations', () => {
 
   it('refuses unknown actions and ids (usage, exit 2)', async () => {
     expect((await cli(['integrations', 'install', 'finder'])).err).toEqual([
-      'cess-sync: integrations install needs one of: nautilus, nemo, dolphin',
+      'cess-sync: integrations install needs one of: nautilus, nemo, dolphin, macos',
     ]);
     expect((await cli(['integrations', 'frobnicate'])).code).toBe(2);
     await expect(

@@ -17,6 +17,7 @@ const WHERE: Record<Integration['id'], string> = {
   nautilus: 'In GNOME Files: right-click an item, then Scripts › Share with CESS…',
   nemo: 'In Nemo: right-click an item, then Share with CESS…',
   dolphin: 'In Dolphin: right-click an item, then Share with CESS… (reopen Dolphin if it was open)',
+  macos: 'In Finder: right-click an item, then Quick Actions › Share with CESS…',
 };
 
 function call(origin: string, token: string, body?: unknown): Promise<IntegrationList> {
@@ -34,7 +35,23 @@ function setMessage(text: string, error = false): void {
   setText('integrations-message', text);
 }
 
+/** An entry for another OS: its name and why it cannot be installed here, no button. */
+function unavailableCard(i: Integration): HTMLElement {
+  return h(
+    'article',
+    { class: 'card unavailable', 'data-integration': i.id },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h3', {}, i.label),
+      h('span', { id: `integration-${i.id}-state`, class: 'badge' }, 'Not available here'),
+    ),
+    h('p', { class: 'muted' }, i.unavailableReason ?? 'Not available on this system.'),
+  );
+}
+
 function card(i: Integration, onToggle: (i: Integration, button: HTMLButtonElement) => void) {
+  if (i.available === false) return unavailableCard(i);
   const button = h(
     'button',
     { type: 'button', 'data-integration': i.id, 'aria-describedby': `integration-${i.id}-state` },
@@ -75,13 +92,14 @@ export function startIntegrations(origin: string, token: string): void {
 
   const render = (data: IntegrationList): void => {
     block.hidden = false;
-    if (data.integrations.length === 0) {
+    if (data.integrations.every((i) => i.available === false)) {
       list.replaceChildren(
         h(
           'p',
           { class: 'muted' },
           'Nothing to install here: on Windows the installer adds “Share with CESS…” to Explorer.',
         ),
+        ...data.integrations.map(unavailableCard),
       );
       return;
     }

@@ -195,10 +195,17 @@ export class ReceivedPanel {
   private renderReceived(): void {
     const list = byId('received-list');
     list.replaceChildren(
-      ...this.received.map((r) =>
-        h(
+      ...this.received.map((r) => {
+        const status = h('span', { class: 'received-status message', role: 'status' });
+        const button = (label: string, reveal: boolean): HTMLButtonElement => {
+          const b = h('button', { type: 'button', class: 'secondary' }, label);
+          b.dataset.action = reveal ? 'reveal' : 'open';
+          b.addEventListener('click', () => void this.openReceived(r, reveal, status));
+          return b;
+        };
+        return h(
           'li',
-          { class: 'received' },
+          { class: 'received', 'data-share-id': r.id },
           h('span', { class: 'share-name' }, r.name),
           ' ',
           h(
@@ -209,9 +216,42 @@ export class ReceivedPanel {
           h('code', {}, r.owner),
           h('br', {}),
           h('span', { class: 'path' }, r.path),
-        ),
-      ),
+          h(
+            'div',
+            { class: 'actions' },
+            button(r.kind === 'folder' ? 'Open folder' : 'Open', false),
+            button('Show in folder', true),
+            status,
+          ),
+        );
+      }),
     );
     byId('received-list-section').hidden = this.received.length === 0;
   }
+
+  /** Open / Show in folder, through the daemon's safe opener (programs are never run). */
+  private async openReceived(
+    r: ReceivedShareEntry,
+    reveal: boolean,
+    status: HTMLElement,
+  ): Promise<void> {
+    status.textContent = '';
+    try {
+      await this.host.api.openReceived({ id: r.id, reveal });
+    } catch (err) {
+      if (isUnauthorized(err)) return this.host.fail(err);
+      status.textContent = openErrorText(err, r.name);
+    }
+  }
+}
+
+/** What to tell the user when the daemon refused to open a received item. */
+export function openErrorText(err: unknown, name: string): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'would_run')
+      return `${name} is a program or launcher, so it is not opened from here. Use "Show in folder" and open it yourself if you trust it.`;
+    if (err.status === 404)
+      return `${name} is no longer where it was saved (moved or deleted). Receive the link again to get it back.`;
+  }
+  return `Could not open ${name}: ${errorMessage(err)}`;
 }

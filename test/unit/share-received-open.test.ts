@@ -1,0 +1,204 @@
+/**
+ * POST /api/v1/shares/received/open (src/sync/share/received-open.ts) against the real daemon
+ * server, with the real opener checks and a recording opener (CESS_SYNC_OPENER): a received
+ * file opens or is revealed; a file inside a received folder opens; a path leaving the share's
+ * directory ('..', absolute, through a symbolic link) is refused with 400; a program or
+ * launcher is refused with 409 would_run (revealing it is fine); unknown ids are 404.
+ */
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  realpath,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../src/daemon/protocol.js';
+import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
+import {
+  API_VERSION,
+  type DaemonEvent,
+  type OpenReceivedRequest,
+  type ReceivedShareEntry,
+  type ShareService,
+  type Status,
+  type SyncService,
+} from '../../src/sync/api/schema.js';
+import { openReceived } from '../../src/sync/share/received-open.js';
+
+class FakeEngine implements SyncService {
+  status(): Status {
+    return {
+      apiVersion: API_VERSION,
+      state: 'idle',
+      account: 'cXtest',
+      folders: [],
+      progress: {
+        bytesDone: 0,
+        bytesTotal: 0,
+        filesDone: 0,
+        filesTotal: 0,
+        speed: 0,
+        etaSeconds: null,
+      },
+      problems: [],
+    };
+  }
+  pause = async (): Promise<void> => undefined;
+  resume = async (): Promise<void> => undefined;
+  syncNow = async (): Promise<void> => undefined;
+  addFolder = (): never => {
+    throw new Error('not here');
+  };
+  resolveProblem = async (): Promise<void> => undefined;
+  getSettings = () => ({
+    uploadLimitBytesPerSec: null,
+    downloadLimitBytesPerSec: null,
+    maxDeletesPerPass: 1,
+    rescanIntervalSec: 1,
+  });
+  setSettings = async (s: ReturnType<FakeEngine['getSettings']>) => s;
+  recentActivity = () => [];
+  subscribe(_l: (e: DaemonEvent) => void): () => void {
+    return () => undefined;
+  }
+}
+
+const ID_FILE = '1'.repeat(32);
+const ID_FOLDER = '2'.repeat(32);
+const ID_GONE = '3'.repeat(32);
+
+let work: string;
+let base: string;
+let server: DaemonServer;
+let log: string;
+let received: ReceivedShareEntry[];
+let before: string | undefined;
+
+const entry = (id: string, kind: 'file' | 'folder', p: string): ReceivedShareEntry => ({
+  id,
+  kind,
+  owner: 'cXowner',
+  message: null,
+  name: path.basename(p),
+  size: 1,
+  fileCount: 1,
+  createdAt: 1,
+  expiresAt: null,
+  path: p,
+  receivedAt: 2,
+});
+
+async function post(body: unknown): Promise<{ status: number; code?: string }> {
+  const res = await fetch(`${server.url}${ROUTES.sharesReceived}/open`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status === 204) return { status: 204 };
+  const j = (await res.json()) as { error: { code: string } };
+  return { status: res.status, code: j.error.code };
+}
+
+const calls = (): Promise<string> => readFile(log, 'utf8').catch(() => '');
+
+beforeAll(async () => {
+  work = await realpath(await mkdtemp(path.join(tmpdir(), 'cess-sync-received-open-')));
+  base = path.join(work, 'Shared with me', 'cXowner12345');
+  await mkdir(path.join(base, 'Album', 'sub'), { recursive: true });
+  await writeFile(path.join(base, 'report.pdf'), 'pdf');
+  await writeFile(path.join(base, 'Album', 'sub', 'b c.txt'), 'b');
+  await writeFile(path.join(base, 'Album', 'run.sh'), '#!/bin/sh\necho hi\n');
+  await writeFile(path.join(work, 'outside.txt'), 'secret');
+  await symlink(work, path.join(base, 'Album', 'escape'));
+  received = [
+    entry(ID_FILE, 'file', path.join(base, 'report.pdf')),
+    entry(ID_FOLDER, 'folder', path.join(base, 'Album')),
+    entry(ID_GONE, 'file', path.join(base, 'moved-away.txt')),
+  ];
+  log = path.join(work, 'calls.log');
+  const recorder = path.join(work, 'recorder.sh');
+  await writeFile(recorder, `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> '${log}'; done\n`);
+  await chmod(recorder, 0o755);
+  before = process.env.CESS_SYNC_OPENER;
+  process.env.CESS_SYNC_OPENER = recorder;
+  const shares: ShareService = {
+    share: () => Promise.reject(new Error('not here')),
+    shares: () => [],
+    revokeShare: () => Promise.reject(new Error('not here')),
+    receive: () => Promise.reject(new Error('not here')),
+    receivedShares: () => received,
+    openReceived: (req: OpenReceivedRequest) => openReceived(received, req),
+  };
+  server = await startDaemonServer({
+    service: new FakeEngine(),
+    shares,
+    stateDir: path.join(work, 'state'),
+    log: () => undefined,
+  });
+});
+
+beforeEach(async () => {
+  await rm(log, { force: true });
+});
+
+afterAll(async () => {
+  if (before === undefined) delete process.env.CESS_SYNC_OPENER;
+  else process.env.CESS_SYNC_OPENER = before;
+  await server?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('POST /api/v1/shares/received/open', () => {
+  it('opens a received file, and reveals it', async () => {
+    expect(await post({ id: ID_FILE })).toEqual({ status: 204 });
+    await expect.poll(calls).toBe(`${path.join(base, 'report.pdf')}\n`);
+    await rm(log, { force: true });
+    expect(await post({ id: ID_FILE, reveal: true })).toEqual({ status: 204 });
+    await expect.poll(calls).toBe(`--reveal\n${path.join(base, 'report.pdf')}\n`);
+  });
+
+  it('opens a received folder, and a file inside it', async () => {
+    expect(await post({ id: ID_FOLDER })).toEqual({ status: 204 });
+    expect(await post({ id: ID_FOLDER, path: 'sub/b c.txt' })).toEqual({ status: 204 });
+    await expect
+      .poll(calls)
+      .toBe(`${path.join(base, 'Album')}\n${path.join(base, 'Album', 'sub', 'b c.txt')}\n`);
+  });
+
+  it('refuses paths that leave the share directory, and says why', async () => {
+    for (const p of [
+      '../report.pdf',
+      'sub/../../report.pdf',
+      path.join(work, 'outside.txt'),
+      'escape/outside.txt',
+      'sub\\b c.txt',
+    ])
+      expect(await post({ id: ID_FOLDER, path: p }), p).toEqual({ status: 400, code: 'bad_path' });
+    expect(await post({ id: ID_FILE, path: 'x.txt' })).toEqual({ status: 400, code: 'bad_path' });
+    expect(await calls()).toBe('');
+  });
+
+  it('never opens a program or launcher (409 would_run); revealing it is fine', async () => {
+    expect(await post({ id: ID_FOLDER, path: 'run.sh' })).toEqual({
+      status: 409,
+      code: 'would_run',
+    });
+    expect(await calls()).toBe('');
+    expect(await post({ id: ID_FOLDER, path: 'run.sh', reveal: true })).toEqual({ status: 204 });
+    await expect.poll(calls).toBe(`--reveal\n${path.join(base, 'Album', 'run.sh')}\n`);
+  });
+
+  it('unknown, malformed and vanished shares', async () => {
+    expect(await post({ id: 'f'.repeat(32) })).toEqual({ status: 404, code: 'unknown_share' });
+    expect((await post({ id: 'nope' })).status).toBe(400);
+    expect((await post({ id: ID_FILE, extra: 1 })).status).toBe(400);
+    expect(await post({ id: ID_GONE })).toEqual({ status: 404, code: 'not_found' });
+    expect(await calls()).toBe('');
+  });
+});
