@@ -28,6 +28,7 @@ import { ProcessSupervisor } from './daemon/process-supervisor.js';
 import type { DaemonEndpoint, DaemonStatus } from './daemon/supervisor.js';
 import { extractDeepLink, normalizeDeepLink } from './deep-link.js';
 import { IPC_CHANNELS } from './ipc/contract.js';
+import { openAtLoginHandlers } from './ipc/open-at-login.js';
 import type { DaemonConnection } from './ipc/contract.js';
 import {
   HIDDEN_FLAG,
@@ -162,6 +163,20 @@ async function onReady(): Promise<void> {
     }
     return endpoint === null ? null : { origin: endpoint.origin, token: endpoint.token };
   });
+  // Settings' "Start cess-sync when I log in": the same login-item code as the tray's checkbox.
+  const loginHandlers = openAtLoginHandlers(APP_ORIGIN, {
+    supported: () => loginItem.kind !== 'none',
+    enabled: loginItemEnabled,
+    set: setLoginItem,
+    changed: (enabled) => {
+      openAtLogin = enabled;
+      renderTray();
+    },
+  });
+  ipcMain.handle(IPC_CHANNELS.openAtLogin, (event) => loginHandlers.get(event));
+  ipcMain.handle(IPC_CHANNELS.setOpenAtLogin, (event, ...args: unknown[]) =>
+    loginHandlers.set(event, ...args),
+  );
 
   tray = new Tray(trayIcon(status));
   openAtLogin = await setUpLoginItem();

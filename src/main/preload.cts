@@ -1,6 +1,6 @@
 /*
  * Preload for the sandboxed renderer. Sandboxed preloads cannot be ES modules, hence .cts
- * (compiled to dist/main/preload.cjs). It exposes two narrow functions; ipcRenderer itself
+ * (compiled to dist/main/preload.cjs). It exposes a few narrow functions; ipcRenderer itself
  * never reaches the page.
  */
 import { contextBridge, ipcRenderer } from 'electron';
@@ -11,6 +11,8 @@ import type { DaemonConnection, ShellBridge } from './ipc/contract.js';
 const CHANNELS = {
   daemonConnection: 'cess-sync:daemon-connection',
   deepLink: 'cess-sync:deep-link',
+  openAtLogin: 'cess-sync:open-at-login',
+  setOpenAtLogin: 'cess-sync:set-open-at-login',
 } as const;
 
 const bridge: ShellBridge = {
@@ -25,6 +27,9 @@ const bridge: ShellBridge = {
       ipcRenderer.removeListener(CHANNELS.deepLink, handler);
     };
   },
+  openAtLogin: () => ipcRenderer.invoke(CHANNELS.openAtLogin) as Promise<boolean | null>,
+  setOpenAtLogin: (enabled) =>
+    ipcRenderer.invoke(CHANNELS.setOpenAtLogin, enabled === true) as Promise<boolean | null>,
 };
 
 contextBridge.exposeInMainWorld('cessSyncShell', bridge);

@@ -7,6 +7,7 @@
  *   crash-at-start  print a reason on stderr and exit 3 before listening
  *   crash-until     crash at start while fewer than FAKE_CRASHES launches happened, then serve
  *   not-set-up      serve, but the status answers 409 not_set_up (setup mode)
+ *   locked          serve, but the status answers 409 locked (key file waits for its passphrase)
  *   ignore-sigterm  serve and ignore SIGTERM (the supervisor must SIGKILL it)
  *   silent          never listen (the supervisor's start timeout)
  *
@@ -37,7 +38,9 @@ const stateDir = process.argv[stateDirIndex + 1];
 if (stateDirIndex < 0 || stateDir === undefined) throw new Error('usage: --state-dir <dir>');
 
 async function serve(): Promise<void> {
-  const service = new FakeService(mode === 'not-set-up');
+  const service = new FakeService(
+    mode === 'not-set-up' ? 'not_set_up' : mode === 'locked' ? 'locked' : null,
+  );
   const server = await startDaemonServer({
     service,
     // As the engine does: a checked path becomes a shareRequest event for the UI.
@@ -89,15 +92,15 @@ class FakeService implements SyncService {
     pendingObjects: 0,
   };
 
-  constructor(private readonly notSetUp: boolean) {
+  constructor(private readonly notReady: 'not_set_up' | 'locked' | null) {
     this.activity.push({ timeMs: 1, folderId: 'f1', kind: 'uploaded', path: 'old/report.pdf' });
   }
 
   status(): Status {
-    if (this.notSetUp) {
-      throw Object.assign(new Error('no account on this device yet'), {
+    if (this.notReady !== null) {
+      throw Object.assign(new Error('the sync engine cannot answer yet'), {
         statusCode: 409,
-        code: 'not_set_up',
+        code: this.notReady,
       });
     }
     return {

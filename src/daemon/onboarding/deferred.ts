@@ -29,35 +29,47 @@ export interface DeferredEngine<T extends object> {
   /** Stands for the engine: give it to the server wherever the engine would go. */
   readonly service: T;
   readonly bound: boolean;
-  /** Makes every call go to `engine` from now on (once). */
+  /** Makes every call go to `engine` from now on (again after `unbind`). */
   bind(engine: T): void;
+  /**
+   * Back to the stand-in while the engine is replaced (a network change restarts it): calls
+   * throw `notReady`'s error, subscribers wait for the next `bind`.
+   */
+  unbind(notReady: () => Error): void;
 }
 
-export function deferredEngine<T extends object>(): DeferredEngine<T> {
+/** `notReady`: what calls throw before `bind` (locked mode throws its own 409 `locked`). */
+export function deferredEngine<T extends object>(
+  notReady: () => Error = () => new NotSetUpError(),
+): DeferredEngine<T> {
   let target: T | null = null;
-  // Listeners taken before the engine exists: [listener, the engine's unsubscribe once bound].
-  const early = new Map<Listener, (() => void) | null>();
+  let unready = notReady;
+  // Every listener, with the bound engine's unsubscribe (null while unbound): a later bind, e.g.
+  // after a restart, hands them all to the new engine.
+  const listeners = new Map<Listener, (() => void) | null>();
 
-  const subscribeEarly = (listener: Listener): (() => void) => {
-    if (target !== null) return (target as unknown as Subscribable).subscribe(listener);
-    early.set(listener, null);
+  const subscribe = (listener: Listener): (() => void) => {
+    listeners.set(
+      listener,
+      target === null ? null : (target as unknown as Subscribable).subscribe(listener),
+    );
     return () => {
-      early.get(listener)?.();
-      early.delete(listener);
+      listeners.get(listener)?.();
+      listeners.delete(listener);
     };
   };
 
   const service = new Proxy(Object.create(null) as T, {
     get(_stub, prop) {
+      if (prop === 'subscribe') return subscribe;
       if (target !== null) {
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
       }
       // Not a thenable: `await` or a promise resolving to the stand-in must not call it.
       if (typeof prop === 'symbol' || prop === 'then') return undefined;
-      if (prop === 'subscribe') return subscribeEarly;
       return () => {
-        throw new NotSetUpError();
+        throw unready();
       };
     },
   });
@@ -70,8 +82,16 @@ export function deferredEngine<T extends object>(): DeferredEngine<T> {
     bind(engine: T) {
       if (target !== null) throw new Error('the engine is already bound');
       target = engine;
-      for (const listener of early.keys()) {
-        early.set(listener, (engine as unknown as Subscribable).subscribe(listener));
+      for (const listener of listeners.keys()) {
+        listeners.set(listener, (engine as unknown as Subscribable).subscribe(listener));
+      }
+    },
+    unbind(next: () => Error) {
+      unready = next;
+      target = null;
+      for (const [listener, unsubscribe] of listeners) {
+        unsubscribe?.();
+        listeners.set(listener, null);
       }
     },
   };

@@ -73,6 +73,13 @@ export function isNotSetUp(error: unknown): boolean {
   return error instanceof DaemonApiError && error.code === 'not_set_up';
 }
 
+/** Locked mode (the key file waits for its passphrase): the daemon runs, it did not crash. */
+export function isLocked(error: unknown): boolean {
+  return error instanceof DaemonApiError && error.code === 'locked';
+}
+
+export const LOCKED_MESSAGE = 'Locked: open CESS Sync and enter the key file passphrase';
+
 type Phase = 'idle' | 'starting' | 'running' | 'waiting' | 'failed' | 'stopping' | 'stopped';
 
 interface ExitResult {
@@ -306,7 +313,7 @@ export class ProcessSupervisor implements DaemonSupervisor {
           await client.status();
           answered = true;
         } catch (error) {
-          answered = isNotSetUp(error);
+          answered = isNotSetUp(error) || isLocked(error);
         }
         if (this.isStale(run)) return;
         if (answered) {
@@ -337,6 +344,9 @@ export class ProcessSupervisor implements DaemonSupervisor {
       if (isNotSetUp(error)) {
         this.folders = [];
         this.setStatus({ state: { kind: 'needs-setup', what: 'account' }, syncRoot: null });
+      } else if (isLocked(error)) {
+        this.folders = [];
+        this.setStatus({ state: { kind: 'error', message: LOCKED_MESSAGE }, syncRoot: null });
       } else {
         this.log(`cess-sync: daemon status failed: ${errorText(error)}`);
       }

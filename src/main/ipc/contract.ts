@@ -8,6 +8,10 @@ export const IPC_CHANNELS = {
   daemonConnection: 'cess-sync:daemon-connection',
   /** main -> renderer: (href: string), a validated `cess-sync:` link */
   deepLink: 'cess-sync:deep-link',
+  /** invoke: () => boolean | null (null: this build cannot start at login) */
+  openAtLogin: 'cess-sync:open-at-login',
+  /** invoke: (enabled: boolean) => boolean | null, the state after the change */
+  setOpenAtLogin: 'cess-sync:set-open-at-login',
 } as const;
 
 export interface DaemonConnection {
@@ -20,4 +24,7 @@ export interface ShellBridge {
   daemonConnection(): Promise<DaemonConnection | null>;
   /** Returns an unsubscribe function. */
   onDeepLink(listener: (href: string) => void): () => void;
+  /** Start at login (Settings); optional so the page can tell a shell that lacks it. */
+  openAtLogin?(): Promise<boolean | null>;
+  setOpenAtLogin?(enabled: boolean): Promise<boolean | null>;
 }
