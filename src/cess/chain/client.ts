@@ -505,10 +505,15 @@ export class CessChain extends EventEmitter<{
     return this.quote(gib, days, `minting ${gib} GiB for ${days} days`);
   }
 
+  /** The best block's number (for deadlines given in blocks). */
+  async bestBlock(): Promise<number> {
+    return (await this.io(() => this.api.rpc.chain.getHeader())).number.toNumber();
+  }
+
   /** What adding `gib` GiB to a territory costs: the added space for the days it has left. */
   async quoteExpand(owner: string, name: string, gib: number): Promise<CostQuote> {
     const t = await this.requireTerritory(owner, name);
-    const now = (await this.io(() => this.api.rpc.chain.getHeader())).number.toNumber();
+    const now = await this.bestBlock();
     // The call runs in the next block.
     const days = remainingDays(t.deadline, now + 1, this.properties.blocksPerDay);
     return this.quote(

@@ -824,10 +824,7 @@ function safeHostname(): string {
 }
 
 async function defaultConnect(endpoints: string[]): Promise<OnboardingChain> {
-  const chain = await CessChain.connect({ endpoints, timeoutMs: 20_000 });
-  return Object.assign(chain, {
-    bestBlock: async () => (await chain.api.rpc.chain.getHeader()).number.toNumber(),
-  });
+  return CessChain.connect({ endpoints, timeoutMs: 20_000 });
 }
 
 /** Any HTTP answer counts: the gateway's routes are exercised by the engine, not here. */
