@@ -28,6 +28,8 @@ import { parseRate } from './format.js';
 import { daemonCommand, setupCommand, type SetupCliOptions } from './local-commands.js';
 import { restoreCommand, versionsCommand } from './version-commands.js';
 import { compactCommand } from './compact-command.js';
+import { registerFolderCommands } from './folder-commands.js';
+import { unlockCommand } from './unlock-command.js';
 import {
   receiveCommand,
   revokeCommand,
@@ -37,6 +39,7 @@ import {
   type ShareCliOptions,
 } from './share-commands.js';
 import { integrationsCommand } from './integration-commands.js';
+import { accountCommand, gatewayAuthorizeCommand, territoryCommand } from './account-commands.js';
 import { desktopNotifier, type Notifier } from '../integrations/notify.js';
 import { hostname } from 'node:os';
 
@@ -317,9 +320,41 @@ export function buildProgram(
     );
 
   program
+    .command('unlock')
+    .description("give a locked daemon its key file's passphrase (read without echo)")
+    .option('--stdin', 'read the passphrase from standard input instead of the terminal')
+    .action((opts: { stdin?: boolean }) => run((client, io) => unlockCommand(client, io, opts)));
+
+  registerFolderCommands(program, run);
+
+  program
     .command('ui-url')
     .description('print the web UI address (headless mode); it contains the access token')
     .action(() => run((client, io) => uiUrlCommand(client, io)));
+
+  program
+    .command('account')
+    .description('show the balance, the territory (used, remaining, expiry) and the gateway')
+    .action(() => run((client, io) => accountCommand(client, io)));
+  const territory = program.command('territory').description('renew or expand the territory');
+  for (const [op, arg, what] of [
+    ['renew', '<days>', 'extend the territory by <days> days'],
+    ['expand', '<gib>', 'add <gib> GiB to the territory for the days it has left'],
+  ] as const) {
+    territory
+      .command(`${op} ${arg}`)
+      .description(`${what} (prints the cost and asks first)`)
+      .option('-y, --yes', 'pay the quoted cost without asking')
+      .action((amount: string, opts: { yes?: boolean }) =>
+        run((client, io) => territoryCommand(client, io, op, amount, opts)),
+      );
+  }
+  program
+    .command('gateway')
+    .description('the gateway that stores files for the account')
+    .command('authorize')
+    .description('authorize the configured gateway (pays only the transaction fee)')
+    .action(() => run((client, io) => gatewayAuthorizeCommand(client, io)));
 
   return program;
 }

@@ -44,6 +44,7 @@ import {
   type CompactionReportInfo,
 } from '../sync/api/schema.js';
 import { ROUTES, activityListSchema, errorReplySchema, wsProtocols } from './protocol.js';
+import { UNLOCK_ROUTE, unlockStateSchema, type UnlockState } from '../sync/api/unlock-schema.js';
 import { daemonFilePath, processExists, readDaemonFile } from './state-file.js';
 
 /** How to start the daemon, for "not running" messages. */
@@ -233,6 +234,15 @@ export class DaemonClient {
     return this.request('POST', ROUTES.integrations, integrationListSchema, req);
   }
 
+  /** Locked mode (docs/daemon-api.md): whether the key file still waits for its passphrase. */
+  unlockState(): Promise<UnlockState> {
+    return this.request('GET', UNLOCK_ROUTE, unlockStateSchema);
+  }
+
+  unlock(passphrase: string): Promise<UnlockState> {
+    return this.request('POST', UNLOCK_ROUTE, unlockStateSchema, { passphrase });
+  }
+
   async recentActivity(limit?: number): Promise<Activity[]> {
     const query = limit === undefined ? '' : `?limit=${encodeURIComponent(String(limit))}`;
     const reply = await this.request('GET', `${ROUTES.activity}${query}`, activityListSchema);
@@ -294,6 +304,16 @@ export class DaemonClient {
         rejectOpen(this.connectionError(error));
       });
     });
+  }
+
+  /** Any other route of the API, validated by `schema` (the account commands use it). */
+  call<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+  ): Promise<T> {
+    return this.request(method, path, schema, body);
   }
 
   private async request<T>(

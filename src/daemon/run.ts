@@ -7,6 +7,11 @@
  * daemon.json), with the onboarding routes and the UI; every other route answers 409
  * `not_set_up` until onboarding finishes, then the engine starts in this process and is bound
  * to the routes already registered (onboarding/deferred.ts), so nothing restarts.
+ *
+ * Locked mode: a set-up device whose secret is in the passphrase-encrypted key file, started
+ * without CESS_SYNC_PASSPHRASE, likewise serves the API with every engine route answering 409
+ * `locked` until POST /api/v1/unlock gives the passphrase (unlock/service.ts); then the engine
+ * starts and is bound the same way. A daemon waiting for its passphrase is not a crash.
  */
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicToMiniSecret } from '@polkadot/util-crypto';
@@ -14,7 +19,7 @@ import { access, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CessChain } from '../cess/chain/client.js';
 import { Cd2nClient, keyringSigner } from '../cess/gateway/index.js';
-import { openKeyStore, type KeyStore } from '../cess/keystore/index.js';
+import { openKeyStore, PASSPHRASE_ENV, type KeyStore } from '../cess/keystore/index.js';
 import { secretScalarFromKeyringPair } from '../cess/pret/index.js';
 import { SyncEngine } from '../sync/engine/engine.js';
 import { localProxy } from '../sync/share/index.js';
@@ -32,7 +37,15 @@ import {
 } from './config.js';
 import { deferredEngine } from './onboarding/deferred.js';
 import { onboardingRoutes } from './onboarding/routes.js';
+import { folderSettingsRoutes } from './folders/routes.js';
 import { OnboardingService } from './onboarding/service.js';
+import { LockedError, UnlockService } from './unlock/service.js';
+import { unlockRoutes } from './unlock/routes.js';
+import { networkRoutes } from './network/routes.js';
+import { NetworkService, RestartingError } from './network/service.js';
+import { accountRoutes } from './account/routes.js';
+import { startAccountPoller } from './account/poller.js';
+import { AccountService } from './account/service.js';
 import { createIntegrationService } from '../integrations/service.js';
 import { startDaemonServer, type DaemonServer } from './server.js';
 import { processExists } from './state-file.js';
@@ -55,8 +68,10 @@ export interface RunningDaemon {
   token: string;
   /** The engine; in setup mode a stand-in whose calls throw NotSetUpError until set up. */
   engine: SyncEngine;
-  /** False while the daemon is in setup mode. */
+  /** False while the daemon is in setup mode (or locked). */
   readonly setUp: boolean;
+  /** True while locked mode waits for the key file's passphrase. */
+  readonly locked: boolean;
   /** Resolves when the engine runs: at once, or when onboarding finishes. */
   readonly ready: Promise<void>;
   stop(): Promise<void>;
@@ -93,14 +108,22 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
   const config = setupMode ? null : await loadConfig(o.stateDir);
   if (setupMode) await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   const release = await takeLock(o.stateDir);
+  const lockedMode =
+    config !== null && config.keyStore === 'file' && !(o.env ?? process.env)[PASSPHRASE_ENV];
 
-  const slot = deferredEngine<SyncEngine>();
+  const slot = deferredEngine<SyncEngine>(lockedMode ? () => new LockedError() : undefined);
   // The engine, or until onboarding finishes its stand-in: what the routes are given.
   const engine = slot.service;
   let markReady = (): void => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   let stopEngine: (() => Promise<void>) | null = null;
   let onboarding: OnboardingService | null = null;
+  let unlock: UnlockService | null = null;
+  // The key store the engine was started with when it was handed over (unlock, onboarding):
+  // a restart (Settings › Network) reuses it, as the passphrase is not kept anywhere else.
+  let keyStoreInUse: KeyStore | undefined;
+  let restartWanted = false;
+  let account: AccountService | null = null;
   let server: DaemonServer | null = null;
   let stopping = false;
   const cleanup = async (): Promise<void> => {
@@ -109,11 +132,55 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
     for (const step of steps)
       await Promise.resolve(step()).catch((e: unknown) => log(`shutdown: ${String(e)}`));
   };
+  // Settings › Network (network/service.ts): stop the engine, start it on the new addresses,
+  // bind it to the same routes. Not running (setup mode, locked): nothing to restart.
+  const apply = async (next: LoadedDeviceConfig): Promise<boolean> => {
+    if (stopping || (!slot.bound && !restartWanted)) return false;
+    restartWanted = true; // until it runs again: a failed start is retried on the old addresses
+    if (slot.bound) slot.unbind(() => new RestartingError());
+    await stopEngine?.();
+    stopEngine = null;
+    const started = await startEngine(o, next, log, keyStoreInUse);
+    if (stopping) {
+      await started.stop();
+      throw new Error('the daemon is stopping');
+    }
+    stopEngine = started.stop;
+    slot.bind(started.engine);
+    account = started.account;
+    restartWanted = false;
+    log(`the sync engine restarted on ${next.network.chain.join(', ')}`);
+    return true;
+  };
   try {
-    if (config !== null) {
+    if (config !== null && lockedMode) {
+      unlock = new UnlockService({
+        open: (passphrase) =>
+          openKeyStore({ prefer: 'file', passphrase, filePath: keyFilePath(o.stateDir) }),
+        start: async (keyStore) => {
+          if (stopping) throw new Error('the daemon is stopping');
+          // Reloaded: Settings › Network may have changed the addresses while locked.
+          const started = await startEngine(o, await loadConfig(o.stateDir), log, keyStore);
+          keyStoreInUse = keyStore;
+          if (stopping) {
+            await started.stop();
+            throw new Error('the daemon is stopping');
+          }
+          stopEngine = started.stop;
+          slot.bind(started.engine);
+          account = started.account;
+          markReady();
+          log(
+            `cess-sync daemon for ${config.account} (${config.deviceName}) is unlocked and syncing`,
+          );
+        },
+        log,
+      });
+    } else if (config !== null) {
       const started = await startEngine(o, config, log);
       stopEngine = started.stop;
       slot.bind(started.engine);
+      account = started.account;
       markReady();
     } else {
       onboarding = new OnboardingService({
@@ -124,12 +191,14 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
         start: async (saved, keyStore) => {
           if (stopping) throw new Error('the daemon is stopping');
           const started = await startEngine(o, deviceConfigSchema.parse(saved), log, keyStore);
+          keyStoreInUse = keyStore;
           if (stopping) {
             await started.stop();
             throw new Error('the daemon is stopping');
           }
           stopEngine = started.stop;
           slot.bind(started.engine);
+          account = started.account;
           markReady();
           log(`cess-sync daemon for ${saved.account} (${saved.deviceName}) is set up and syncing`);
           return started.engine;
@@ -144,16 +213,26 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
       files: engine,
       shareRequests: engine,
       integrations: createIntegrationService({ stateDir: o.stateDir, log }),
-      extraRoutes: onboardingRoutes(onboarding),
+      extraRoutes: {
+        ...onboardingRoutes(onboarding),
+        ...unlockRoutes(unlock),
+        ...networkRoutes(
+          new NetworkService({ stateDir: o.stateDir, env: o.env ?? process.env, apply, log }),
+        ),
+        ...accountRoutes(() => account),
+        ...folderSettingsRoutes(engine),
+      },
       stateDir: o.stateDir,
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.staticDir !== undefined ? { staticDir: o.staticDir } : {}),
       log,
     });
     log(
-      config !== null
-        ? `cess-sync daemon for ${config.account} (${config.deviceName}) on ${server.url}`
-        : `cess-sync daemon on ${server.url} in setup mode: this device is not set up yet; open the UI (cess-sync ui-url) to set it up`,
+      lockedMode
+        ? `cess-sync daemon on ${server.url} is locked: the key file needs its passphrase; open the UI (cess-sync ui-url) or run cess-sync unlock`
+        : config !== null
+          ? `cess-sync daemon for ${config.account} (${config.deviceName}) on ${server.url}`
+          : `cess-sync daemon on ${server.url} in setup mode: this device is not set up yet; open the UI (cess-sync ui-url) to set it up`,
     );
     let stopped: Promise<void> | undefined;
     return {
@@ -162,6 +241,9 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
       engine,
       get setUp() {
         return slot.bound;
+      },
+      get locked() {
+        return unlock?.locked ?? false;
       },
       ready,
       stop: () => (stopped ??= cleanup()),
@@ -181,7 +263,7 @@ async function startEngine(
   config: LoadedDeviceConfig,
   log: (line: string) => void,
   openedKeyStore?: KeyStore,
-): Promise<{ engine: SyncEngine; stop(): Promise<void> }> {
+): Promise<{ engine: SyncEngine; account: AccountService; stop(): Promise<void> }> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse())
@@ -252,7 +334,20 @@ async function startEngine(
     limits.engine = engine;
     await engine.start();
     cleanups.push(() => engine.stop());
-    return { engine, stop: cleanup };
+    // Balance, territory and gateway: shown in Account and space, problems fed to the engine.
+    const poller: { poll(): Promise<void> } = { poll: () => Promise.resolve() };
+    const account = new AccountService({
+      chain,
+      pair,
+      network: config.network,
+      territory: config.territory,
+      log,
+      changed: () => void poller.poll(),
+    });
+    const started = startAccountPoller({ service: account, engine, log });
+    poller.poll = started.poll;
+    cleanups.push(() => started.stop());
+    return { engine, account, stop: cleanup };
   } catch (err) {
     await cleanup();
     throw err;

@@ -23,6 +23,7 @@ import {
   receiveShareRequestSchema,
   receivedShareSchema,
   receivedShareListSchema,
+  openReceivedRequestSchema,
   revokeShareRequestSchema,
   settingsSchema,
   shareInfoSchema,
@@ -279,6 +280,16 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
         run: () => ({ shares: shares.receivedShares?.() ?? [] }),
       },
     };
+    const openReceived = shares.openReceived?.bind(shares);
+    if (openReceived !== undefined)
+      routes[`${ROUTES.sharesReceived}/open`] = {
+        POST: {
+          body: openReceivedRequestSchema,
+          reply: z.undefined(),
+          status: 204,
+          run: (b) => openReceived(openReceivedRequestSchema.parse(b)),
+        },
+      };
   }
 
   const shareRequests = options.shareRequests;

@@ -18,6 +18,7 @@ import {
   type Activity,
   type DaemonEvent,
   type FolderStatus,
+  type OpenReceivedRequest,
   type ReceivedShare,
   type ReceivedShareEntry,
   type ReceiveShareRequest,
@@ -26,6 +27,23 @@ import {
   type ShareRequest,
   type Status,
 } from '../sync/api/schema.js';
+import {
+  ACCOUNT_ROUTES,
+  accountInfoSchema,
+  territoryOpQuoteSchema,
+  type AccountInfo,
+  type TerritoryOpQuote,
+  type TerritoryOpQuoteRequest,
+} from '../sync/api/account-schema.js';
+import {
+  FOLDER_SETTINGS_ROUTES,
+  folderSettingsSchema,
+  folderTreeSchema,
+  removedFolderSchema,
+  type FolderSettings,
+  type FolderTree,
+  type RemovedFolder,
+} from '../sync/api/folder-settings-schema.js';
 import { callApi } from './http.js';
 
 export { ApiError } from './http.js';
@@ -100,6 +118,48 @@ export class ApiClient {
   }
   async receivedShares(): Promise<ReceivedShareEntry[]> {
     return (await this.call('GET', ROUTES.sharesReceived, receivedShareListSchema)).shares;
+  }
+  /** Opens a received share (or a file in a received folder) with the OS, or reveals it; 204. */
+  async openReceived(req: OpenReceivedRequest): Promise<void> {
+    await callApi(this, 'POST', `${ROUTES.sharesReceived}/open`, null, req);
+  }
+
+  // Account and space (settings/account.ts): balance, territory, gateway; paid ops carry the quote.
+  account(): Promise<AccountInfo> {
+    return this.call('GET', ACCOUNT_ROUTES.info, accountInfoSchema);
+  }
+  territoryQuote(req: TerritoryOpQuoteRequest): Promise<TerritoryOpQuote> {
+    return this.call('POST', ACCOUNT_ROUTES.territoryQuote, territoryOpQuoteSchema, req);
+  }
+  renewTerritory(days: number, maxCost: string): Promise<AccountInfo> {
+    return this.call('POST', ACCOUNT_ROUTES.territoryRenew, accountInfoSchema, { days, maxCost });
+  }
+  expandTerritory(gib: number, maxCost: string): Promise<AccountInfo> {
+    return this.call('POST', ACCOUNT_ROUTES.territoryExpand, accountInfoSchema, { gib, maxCost });
+  }
+  authorizeGateway(): Promise<AccountInfo> {
+    return this.call('POST', ACCOUNT_ROUTES.gatewayAuthorize, accountInfoSchema, {});
+  }
+
+  // Folder settings (settings/folders.ts): selective sync, .cessignore, stop syncing.
+  folderSettings(folderId: string): Promise<FolderSettings> {
+    const q = `?folderId=${encodeURIComponent(folderId)}`;
+    return this.call('GET', FOLDER_SETTINGS_ROUTES.settings + q, folderSettingsSchema);
+  }
+  setExcluded(folderId: string, excluded: string[]): Promise<FolderSettings> {
+    const body = { folderId, excluded };
+    return this.call('PUT', FOLDER_SETTINGS_ROUTES.settings, folderSettingsSchema, body);
+  }
+  setIgnoreRules(folderId: string, rules: string): Promise<FolderSettings> {
+    const body = { folderId, rules };
+    return this.call('PUT', FOLDER_SETTINGS_ROUTES.ignore, folderSettingsSchema, body);
+  }
+  removeFolder(folderId: string): Promise<RemovedFolder> {
+    return this.call('POST', FOLDER_SETTINGS_ROUTES.remove, removedFolderSchema, { folderId });
+  }
+  folderTree(folderId: string, path: string): Promise<FolderTree> {
+    const q = `?folderId=${encodeURIComponent(folderId)}&path=${encodeURIComponent(path)}`;
+    return this.call('GET', FOLDER_SETTINGS_ROUTES.tree + q, folderTreeSchema);
   }
 
   private call<T>(method: string, route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {

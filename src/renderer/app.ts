@@ -21,6 +21,11 @@ import { actionLabel, limitFromForm, limitToForm, tokenFromHash } from './format
 import { renderActivity, renderFolders, renderOverview, renderProblems } from './views.js';
 import { initFilesPanel, type FilesPanel } from './files/panel.js';
 import { startIntegrations } from './settings/integrations.js';
+import { openAccountFlow, refreshAccount, startAccount } from './settings/account.js';
+import { startUnlock } from './unlock.js';
+import { startFolderSettings } from './settings/folders.js';
+import { startStartAtLogin } from './settings/start-at-login.js';
+import { startNetworkSettings } from './settings/network.js';
 import {
   SHARE_EVENT,
   acceptShareLink,
@@ -44,12 +49,13 @@ export function connectionText(connection: DaemonConnection | null, hasShell: bo
 
 const ACTIVITY_KEEP = 100;
 
-type View = 'loading' | 'app' | 'unauthorized';
+type View = 'loading' | 'app' | 'unauthorized' | 'unlock';
 
 function showView(view: View, reason?: string): void {
   document.body.dataset.view = view;
   byId('app').hidden = view !== 'app';
   byId('unauthorized').hidden = view !== 'unauthorized';
+  byId('unlock').hidden = view !== 'unlock';
   if (reason !== undefined) setText('unauthorized-reason', reason);
   if (view === 'unauthorized') setText('account', '—');
 }
@@ -105,6 +111,13 @@ class App {
       // The daemon is in setup mode: this device has no account yet (docs/ui.md, Onboarding).
       this.events?.close();
       location.replace('./onboarding.html');
+      return;
+    }
+    if (err instanceof ApiError && err.code === 'locked') {
+      // Locked mode: the key file waits for its passphrase (docs/ui.md, Locked mode).
+      this.events?.close();
+      showView('unlock');
+      startUnlock(this.api, () => location.reload());
       return;
     }
     if (err instanceof ApiError && err.unauthorized) {
@@ -221,8 +234,12 @@ class App {
 
   private async problemAction(p: Problem, action: string): Promise<void> {
     setText('action-error', '');
+    // Paid fixes are quoted and confirmed in Account and space, never paid from a problem card.
+    if (action === 'renewTerritory' || action === 'expandTerritory')
+      return openAccountFlow(action === 'renewTerritory' ? 'renew' : 'expand');
     try {
       this.applyStatus(await this.api.problemAction(p.id, action));
+      if (action === 'authorizeGateway') refreshAccount();
     } catch (err) {
       if (err instanceof ApiError && err.unauthorized) this.fail(err);
       else setText('action-error', `${actionLabel(action)} failed: ${errorText(err)}`);
@@ -343,6 +360,10 @@ async function start(): Promise<void> {
     initFilesPanel(connection),
   ).start();
   startIntegrations(connection.origin, connection.token);
+  void startStartAtLogin(shell);
+  void startNetworkSettings(connection);
+  startAccount(new ApiClient(connection.origin, connection.token));
+  startFolderSettings(new ApiClient(connection.origin, connection.token));
 }
 
 if (typeof document !== 'undefined') {

@@ -95,6 +95,9 @@ const ACTION_LABELS: Record<string, string> = {
   keepBoth: 'Keep both',
   keepConflictCopy: 'Keep the conflict copy',
   discardConflictCopy: 'Discard the conflict copy',
+  renewTerritory: 'Renew territory…',
+  expandTerritory: 'Add space…',
+  authorizeGateway: 'Authorize gateway',
 };
 
 export function actionLabel(action: string): string {
@@ -111,10 +114,13 @@ const PROBLEM_TITLES: Record<string, string> = {
   rootMissing: 'Folder missing',
   offline: 'Offline',
   territoryLow: 'Storage space low',
+  territoryExpiring: 'Territory expiring soon',
+  territoryExpired: 'Territory not active',
   gatewayUnauthorized: 'Gateway not authorized',
   caseClash: 'Names differing only in case',
   portability: 'Name not portable',
   symlink: 'Symbolic link skipped',
+  compactionFailed: 'Freeing storage space failed',
   error: 'Error',
 };
 

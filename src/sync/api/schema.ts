@@ -226,6 +226,8 @@ export interface ShareService {
   receive(req: ReceiveShareRequest): Promise<ReceivedShare>;
   /** Shares downloaded on this device, newest first (GET /api/v1/shares/received). */
   receivedShares?(): ReceivedShareEntry[];
+  /** Opens or reveals what was received (POST /api/v1/shares/received/open). */
+  openReceived?(req: OpenReceivedRequest): Promise<void>;
 }
 
 export const fileVersionSchema = z
@@ -331,7 +333,7 @@ export type ShareIntentRequest = z.infer<typeof shareIntentRequestSchema>;
 
 // --- OS integrations (file-manager right-click entries) ------------------------------------------
 
-export const integrationIdSchema = z.enum(['nautilus', 'nemo', 'dolphin']);
+export const integrationIdSchema = z.enum(['nautilus', 'nemo', 'dolphin', 'macos']);
 export type IntegrationId = z.infer<typeof integrationIdSchema>;
 
 export const integrationSchema = z
@@ -342,6 +344,10 @@ export const integrationSchema = z
     installed: z.boolean(),
     /** The files it installs (absolute paths on this device). */
     files: z.array(z.string()),
+    /** False: listed for its reason only, not installable on this OS (absent: true). */
+    available: z.boolean().optional(),
+    /** Why it is not available here (e.g. the macOS Quick Action on Linux). */
+    unavailableReason: z.string().optional(),
   })
   .strict();
 export type Integration = z.infer<typeof integrationSchema>;
@@ -365,6 +371,19 @@ export const receivedShareEntrySchema = receivedShareSchema
   .extend({ path: z.string(), receivedAt: z.number().int() })
   .strict();
 export type ReceivedShareEntry = z.infer<typeof receivedShareEntrySchema>;
+
+/**
+ * POST /api/v1/shares/received/open: opens a received share (or a file inside a received folder,
+ * `path` relative to it) with the OS, or reveals it; 204.
+ */
+export const openReceivedRequestSchema = z
+  .object({
+    id: z.string().regex(/^[0-9a-f]{32}$/),
+    path: z.string().max(4096).optional(),
+    reveal: z.boolean().optional(),
+  })
+  .strict();
+export type OpenReceivedRequest = z.infer<typeof openReceivedRequestSchema>;
 
 /** GET /api/v1/shares/received */
 export const receivedShareListSchema = z

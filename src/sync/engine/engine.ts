@@ -24,6 +24,7 @@ import {
   type ReceiveShareRequest,
   type ReceivedShare,
   type ReceivedShareEntry,
+  type OpenReceivedRequest,
   type Settings,
   type ShareInfo,
   type ShareRequest,
@@ -70,7 +71,7 @@ import {
   type ConflictRecord,
 } from './conflicts.js';
 import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
-import { METADATA_DIR_NAME } from '../ignore/index.js';
+import { IGNORE_FILE_NAME, METADATA_DIR_NAME } from '../ignore/index.js';
 import type { FileEntry } from '../format/index.js';
 import {
   ShareError,
@@ -88,7 +89,35 @@ import {
   type ShareItem,
 } from '../share/index.js';
 import { addReceivedRecord, listReceivedRecords } from '../share/received.js';
+import {
+  accountShares,
+  findAccountShare,
+  noteShareState,
+  syncShareRecords,
+} from '../share/account-sync.js';
+import type { ShareRecordFile } from '../share/account-records.js';
+import { openReceived } from '../share/received-open.js';
 import { CompactionScheduler, type EngineCompaction } from '../compaction/scheduler.js';
+import {
+  FolderSettingsError,
+  afterFolderRemoved,
+  builtinRules,
+  listSubfolders,
+  noteRulesBeforeChange,
+  readIgnoreRules,
+  takeRemovedFolderId,
+  writeIgnoreRules,
+} from './folder-settings.js';
+import { checkIgnoreRules, normalizeExcludedList } from '../api/folder-settings-validate.js';
+import {
+  type FolderSettings,
+  type FolderSettingsService,
+  type FolderTree,
+  type RemoveFolderRequest,
+  type RemovedFolder,
+  type SetExcludedRequest,
+  type SetIgnoreRulesRequest,
+} from '../api/folder-settings-schema.js';
 import type { CompactionReport } from '../compaction/run.js';
 
 /** What sharing needs besides the sync engine's own parts (docs/sharing.md). */
@@ -133,6 +162,8 @@ const DEFAULT_SETTINGS: Settings = {
 };
 
 const ACTIVITY_KEEP = 500;
+/** Not a folder's problem: compaction works on the whole account's packs. */
+const COMPACTION_PROBLEM_ID = 'account:compaction';
 
 interface FolderRuntime {
   id: string;
@@ -159,7 +190,9 @@ function isOfflineError(err: unknown): boolean {
   return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
 }
 
-export class SyncEngine implements SyncService, ShareService, VersionService, FileService {
+export class SyncEngine
+  implements SyncService, ShareService, VersionService, FileService, FolderSettingsService
+{
   private readonly folders = new Map<string, FolderRuntime>();
   private readonly listeners = new Set<(e: DaemonEvent) => void>();
   private readonly activity: Activity[] = [];
@@ -182,6 +215,8 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
   private readonly fileIndex: FileListIndex;
   /** Conflict copies waiting for the user (./conflicts.ts), persisted in the manifest. */
   private conflicts: ConflictRecord[];
+  /** Decoded share record packs by fid (src/sync/share/account-sync.ts). */
+  private readonly shareRecords = new Map<string, ShareRecordFile | null>();
 
   constructor(private readonly o: EngineOptions) {
     this.fileIndex = new FileListIndex({ manifest: o.manifest });
@@ -236,6 +271,12 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
       transferred: new Set(),
     };
     this.folders.set(id, rt);
+    await this.startWatching(rt);
+    return rt;
+  }
+
+  private async startWatching(rt: FolderRuntime): Promise<void> {
+    const { id, root } = rt;
     if (this.o.watch !== false) {
       try {
         const ignore = await IgnoreMatcher.load(root);
@@ -251,7 +292,6 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
         rt.lastError = `cannot watch ${root}: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
-    return rt;
   }
 
   /** Queues a pass of a folder unless one is already queued for it. */
@@ -331,6 +371,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
       this.noteConflicts(folderId, result.plan, passStart);
       this.trackPending();
       this.compactor?.notePass(result.uploadedPacks.length > 0);
+      await this.syncShares(); // the pass refreshed the repository
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       rt.lastError = msg;
@@ -531,8 +572,30 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
       problems: [
         ...[...this.folders.values()].flatMap((f) => f.problems),
         ...this.conflicts.filter((c) => this.folders.has(c.folderId)).map(conflictProblem),
+        ...(this.compactionProblem ? [this.compactionProblem] : []),
+        ...[...this.externalProblems.values()].flatMap((e) => e.problems),
       ],
     };
+  }
+
+  /** Problems found outside the engine, by source (the daemon's account poller). */
+  private readonly externalProblems = new Map<
+    string,
+    { problems: Problem[]; resolve?: (req: ProblemActionRequest) => Promise<void> }
+  >();
+
+  /**
+   * Shows `problems` (replacing the source's previous ones) with the engine's own;
+   * resolveProblem hands their actions to `resolve`.
+   */
+  setExternalProblems(
+    source: string,
+    problems: Problem[],
+    resolve?: (req: ProblemActionRequest) => Promise<void>,
+  ): void {
+    const before = JSON.stringify(this.externalProblems.get(source)?.problems ?? []);
+    this.externalProblems.set(source, { problems, ...(resolve ? { resolve } : {}) });
+    if (JSON.stringify(problems) !== before) this.emitStatus();
   }
 
   async pause(folderId?: string): Promise<void> {
@@ -589,10 +652,12 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
     await initFolderRoot(root);
     // The folder id is shared by every device of the account that syncs this folder; the first
     // folder of an account gets a well-known id so a second device finds it.
+    // A root removed on this device earlier rejoins its folder on CESS (no second copy).
     const id =
-      this.folders.size === 0 && !this.o.manifest.getFolder(DEFAULT_FOLDER_ID)
+      takeRemovedFolderId(this.o.manifest, root) ??
+      (this.folders.size === 0 && !this.o.manifest.getFolder(DEFAULT_FOLDER_ID)
         ? DEFAULT_FOLDER_ID
-        : randomBytes(16).toString('hex');
+        : randomBytes(16).toString('hex'));
     this.o.manifest.addFolder({ id, rootPath: root, settings: { excluded: req.excluded ?? [] } });
     await this.attach(id, root, false);
     void this.schedule(id);
@@ -602,6 +667,17 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
   }
 
   async resolveProblem(req: ProblemActionRequest): Promise<void> {
+    for (const ext of this.externalProblems.values()) {
+      if (!ext.problems.some((p) => p.id === req.problemId)) continue;
+      if (!ext.resolve) throw new Error(`problem ${req.problemId} has no action ${req.action}`);
+      await ext.resolve(req);
+      return;
+    }
+    if (req.problemId === COMPACTION_PROBLEM_ID) {
+      if (req.action !== 'retry') throw new Error(`compaction has no action ${req.action}`);
+      await this.compact();
+      return;
+    }
     const [folderId, what] = req.problemId.split(':');
     const rt = this.requireFolder(folderId ?? '');
     if (what === 'conflict') {
@@ -894,6 +970,7 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
         manifestDeleted: false,
       };
       addShareRecord(this.o.manifest, rec);
+      noteShareState(this.o.manifest, rec, this.now());
       this.compactor?.afterShare({
         id: rec.id,
         manifestFid: created.location.fid,
@@ -905,13 +982,46 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
         target.rel === '' ? name : target.rel,
         `with ${rec.recipient}`,
       );
+      await this.syncShares();
       return rec;
     });
+  }
+
+  /**
+   * Merges the account's share records on CESS into this device's list and publishes what only
+   * this device knows (src/sync/share/account-sync.ts). Never fails the caller: a record not
+   * published now is published by a later pass. Runs between passes, repository refreshed.
+   */
+  private async syncShares(): Promise<void> {
+    const first = this.folders.values().next().value;
+    try {
+      const r = await syncShareRecords({
+        manifest: this.o.manifest,
+        keys: this.o.keys,
+        repo: this.o.repo,
+        store: this.o.store,
+        tmpDir: first
+          ? path.join(first.root, METADATA_DIR_NAME, 'tmp')
+          : path.join(tmpdir(), 'cess-sync-shares'),
+        now: () => this.now(),
+        cache: this.shareRecords,
+      });
+      if (r.published) this.log('shares', 'published', '', `share list record ${r.published}`);
+    } catch (err) {
+      this.log(
+        'shares',
+        'error',
+        '',
+        `the share list could not be synced with the account's other devices: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   // --- compaction (src/sync/compaction, docs/format.md §10) ------------------------------
 
   private scheduler: CompactionScheduler | null | undefined;
+  /** The last compaction run's failure, shown until a run succeeds. */
+  private compactionProblem: Problem | null = null;
 
   /** The compaction scheduler, made on first use (after the constructor has set `o`). */
   private get compactor(): CompactionScheduler | undefined {
@@ -937,6 +1047,20 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
             exclusive: (fn) => this.exclusive(fn),
             paused: () => this.allPaused || this.stopped,
             log: (kind, detail) => this.log('compaction', kind, '', detail),
+            failed: (message) => {
+              this.compactionProblem =
+                message === null
+                  ? null
+                  : {
+                      id: COMPACTION_PROBLEM_ID,
+                      folderId: null,
+                      kind: 'compactionFailed',
+                      path: null,
+                      message: `Freeing storage space failed: ${message}. Nothing was lost; it is retried every few hours.`,
+                      actions: ['retry'],
+                    };
+              this.emitStatus();
+            },
           });
     return this.scheduler ?? undefined;
   }
@@ -947,9 +1071,11 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
     return this.compactor.run(req.dryRun === true);
   }
 
-  /** The shares made on this device, newest first. */
+  /** The account's shares this device knows (made here or on another device), newest first. */
   shares(): ShareInfo[] {
-    return listShareRecords(this.o.manifest).reverse();
+    return accountShares(this.o.manifest)
+      .map((s) => s.share)
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
   }
 
   /**
@@ -981,15 +1107,19 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
    * chain allows it (best effort; see docs/sharing.md for what this cannot undo).
    */
   async revokeShare(id: string): Promise<ShareInfo> {
-    let rec = updateShareRecord(this.o.manifest, id, (r) => ({
-      ...r,
-      revokedAt: r.revokedAt ?? this.now(),
-    }));
+    // Made here or on another device of the account (its share records): same effect.
+    const m = this.o.manifest;
+    const own = listShareRecords(m).some((r) => r.id === id);
+    const mark = (change: (r: ShareInfo) => ShareInfo): ShareInfo => {
+      if (own) updateShareRecord(m, id, change);
+      return noteShareState(m, change(findAccountShare(m, id).share), this.now()).share;
+    };
+    let rec = mark((r) => ({ ...r, revokedAt: r.revokedAt ?? this.now() }));
     if (!rec.manifestDeleted) {
       try {
         await this.o.store.delete(rec.manifest.fid);
         this.o.manifest.removePendingObject(rec.manifest.fid);
-        rec = updateShareRecord(this.o.manifest, id, (r) => ({ ...r, manifestDeleted: true }));
+        rec = mark((r) => ({ ...r, manifestDeleted: true }));
       } catch (err) {
         this.log(
           rec.folderId,
@@ -1005,7 +1135,16 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
       rec.path === '' ? rec.name : rec.path,
       `share with ${rec.recipient}`,
     );
-    return rec;
+    // Tell the account's other devices now (a failure is retried by the next pass).
+    await this.exclusive(async () => {
+      try {
+        await this.o.repo.refresh();
+      } catch {
+        return;
+      }
+      await this.syncShares();
+    });
+    return findAccountShare(m, id).share;
   }
 
   /** Opens a share link for this account: preview (what it holds) or download into "Shared with me". */
@@ -1050,6 +1189,118 @@ export class SyncEngine implements SyncService, ShareService, VersionService, Fi
   /** Shares downloaded on this device, newest first. */
   receivedShares(): ReceivedShareEntry[] {
     return listReceivedRecords(this.o.manifest);
+  }
+
+  /** Opens (or reveals) a received share or a file inside a received folder, with the OS. */
+  async openReceived(req: OpenReceivedRequest): Promise<void> {
+    await openReceived(listReceivedRecords(this.o.manifest), req);
+  }
+
+  // --- folder settings (./folder-settings.ts, docs/daemon-api.md) -----------------------------
+
+  private folderFor(id: string): FolderRuntime {
+    const rt = this.folders.get(id);
+    if (!rt) throw new FolderSettingsError(404, 'no_such_folder', `no synced folder with id ${id}`);
+    return rt;
+  }
+
+  private excludedOf(id: string): string[] {
+    return (
+      ((this.o.manifest.getFolder(id)?.settings ?? {}) as { excluded?: string[] }).excluded ?? []
+    );
+  }
+
+  async folderSettings(folderId: string): Promise<FolderSettings> {
+    const rt = this.folderFor(folderId);
+    return {
+      folderId: rt.id,
+      root: rt.root,
+      excluded: this.excludedOf(rt.id),
+      ignoreRules: await readIgnoreRules(rt.root).catch((e: unknown) => {
+        throw new FolderSettingsError(409, 'ignore_file_unreadable', String(e));
+      }),
+      builtinRules: builtinRules(),
+      paused: rt.paused,
+    };
+  }
+
+  /** Selective sync: hidden folders stay on disk and on CESS; the next pass applies it. */
+  async setExcluded(req: SetExcludedRequest): Promise<FolderSettings> {
+    const rt = this.folderFor(req.folderId);
+    const excluded = normalizeExcludedList(req.excluded);
+    await this.exclusive(async () => {
+      await noteRulesBeforeChange(this.o.manifest, rt.id, rt.root, this.excludedOf(rt.id));
+      this.o.manifest.setFolderSettings(rt.id, {
+        ...(this.o.manifest.getFolder(rt.id)?.settings ?? {}),
+        excluded,
+      });
+    });
+    const n = excluded.length;
+    this.log(
+      rt.id,
+      'settings',
+      '',
+      `selective sync: ${n} folder${n === 1 ? '' : 's'} not synced here`,
+    );
+    void this.schedule(rt.id);
+    return this.folderSettings(rt.id);
+  }
+
+  /** Writes the root's `.cessignore` (checked line by line first); the next pass applies it. */
+  async setIgnoreRules(req: SetIgnoreRulesRequest): Promise<FolderSettings> {
+    const rt = this.folderFor(req.folderId);
+    const problems = checkIgnoreRules(req.rules);
+    if (problems.length > 0)
+      throw new FolderSettingsError(
+        400,
+        'invalid_ignore_rule',
+        problems.map((p) => `line ${p.line}: ${p.message}`).join('\n'),
+      );
+    await this.exclusive(async () => {
+      await noteRulesBeforeChange(this.o.manifest, rt.id, rt.root, this.excludedOf(rt.id));
+      await writeIgnoreRules(rt.root, req.rules);
+      // The watcher filters events with the rules it was started with.
+      await rt.watcher?.close();
+      rt.watcher = undefined;
+      await this.startWatching(rt);
+    });
+    this.log(rt.id, 'settings', IGNORE_FILE_NAME, 'ignore rules saved');
+    void this.schedule(rt.id);
+    return this.folderSettings(rt.id);
+  }
+
+  /** The subfolders at `rel`, on this disk or on CESS, for the selective-sync picker. */
+  async folderTree(folderId: string, rel: string): Promise<FolderTree> {
+    const rt = this.folderFor(folderId);
+    return listSubfolders({
+      manifest: this.o.manifest,
+      folderId: rt.id,
+      root: rt.root,
+      rel,
+      excluded: this.excludedOf(rt.id),
+    });
+  }
+
+  /**
+   * Stops syncing a folder: unwatched and forgotten by this device. Never deletes a local file
+   * or anything on CESS (other devices keep syncing it).
+   */
+  async removeFolder(req: RemoveFolderRequest): Promise<RemovedFolder> {
+    const rt = this.folderFor(req.folderId);
+    await this.exclusive(async () => {
+      this.folders.delete(rt.id);
+      await rt.watcher?.close();
+      if (this.conflicts.some((c) => c.folderId === rt.id)) {
+        this.conflicts = this.conflicts.filter((c) => c.folderId !== rt.id);
+        saveConflicts(this.o.manifest, this.conflicts);
+      }
+      this.o.manifest.removeFolder(rt.id);
+      await afterFolderRemoved(this.o.manifest, { id: rt.id, root: rt.root });
+      this.fileIndex.invalidate(rt.id);
+    });
+    this.log(rt.id, 'removed', '', `stopped syncing ${rt.root}; its files stay here and on CESS`);
+    this.emitStatus();
+    return { folderId: rt.id, root: rt.root, localFilesKept: true, remoteDataKept: true };
   }
 
   private requireFolder(id: string): FolderRuntime {
