@@ -4,15 +4,12 @@
  * test/unit/compaction-record.test.ts recomputes it.
  * Deterministic: the format vectors' seed and counter nonces, a fixed pack id tail.
  */
-import { writeFileSync } from 'node:fs';
-
-import { deriveKeys, MemorySink } from '../src/sync/format/index.js';
 import {
   encodeRecord,
   writeRecordPack,
   type CompactionRecord,
 } from '../src/sync/compaction/record.js';
-import { VECTOR_SEED, counterNonces } from './format-vectors.js';
+import { recordPackVector, writeVectorsWhenRun } from './vector-lib.js';
 
 const fid = (c: string): string => c.repeat(64);
 
@@ -28,34 +25,15 @@ export const RECORD_VECTOR: CompactionRecord = {
 export const PACK_ID_TAIL = new Uint8Array(12).map((_, i) => 0xa0 + i);
 
 export async function buildCompactionVectors(): Promise<Record<string, unknown>> {
-  const keys = deriveKeys(VECTOR_SEED);
-  const sink = new MemorySink();
-  const info = await writeRecordPack(keys, RECORD_VECTOR, sink, {
-    packIdTail: PACK_ID_TAIL,
-    nonce: counterNonces(),
-  });
+  const { blobId, pack } = await recordPackVector(PACK_ID_TAIL, (k, sink, opts) =>
+    writeRecordPack(k, RECORD_VECTOR, sink, opts),
+  );
   return {
     record: RECORD_VECTOR,
     plaintextUtf8: new TextDecoder().decode(encodeRecord(RECORD_VECTOR)),
-    blobId: info.blobId,
-    pack: {
-      packId: info.packId,
-      name: info.name,
-      hex: Buffer.from(sink.bytes()).toString('hex'),
-      entries: info.entries.map((e) => ({
-        type: e.type,
-        id: e.id,
-        offset: e.offset,
-        length: e.length,
-      })),
-    },
+    blobId,
+    pack,
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const v = await buildCompactionVectors();
-  writeFileSync(
-    new URL('../test/vectors/compaction-record.json', import.meta.url),
-    `${JSON.stringify(v, null, 2)}\n`,
-  );
-}
+await writeVectorsWhenRun(import.meta.url, 'compaction-record.json', buildCompactionVectors);

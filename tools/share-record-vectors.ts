@@ -4,16 +4,13 @@
  * test/unit/share-records.test.ts recomputes it.
  * Deterministic: the format vectors' seed and counter nonces, a fixed pack id tail.
  */
-import { writeFileSync } from 'node:fs';
-
-import { deriveKeys, MemorySink } from '../src/sync/format/index.js';
 import {
   encodeShareRecord,
   shareRecordKey,
   writeShareRecordPack,
   type ShareRecordFile,
 } from '../src/sync/share/account-records.js';
-import { VECTOR_SEED, counterNonces } from './format-vectors.js';
+import { recordPackVector, writeVectorsWhenRun } from './vector-lib.js';
 
 const fid = (c: string): string => c.repeat(64);
 
@@ -70,35 +67,16 @@ export const SHARE_RECORD_VECTOR: ShareRecordFile = {
 export const SHARE_PACK_ID_TAIL = new Uint8Array(12).map((_, i) => 0xb0 + i);
 
 export async function buildShareRecordVectors(): Promise<Record<string, unknown>> {
-  const keys = deriveKeys(VECTOR_SEED);
-  const sink = new MemorySink();
-  const info = await writeShareRecordPack(keys, SHARE_RECORD_VECTOR, sink, {
-    packIdTail: SHARE_PACK_ID_TAIL,
-    nonce: counterNonces(),
-  });
+  const { keys, blobId, pack } = await recordPackVector(SHARE_PACK_ID_TAIL, (k, sink, opts) =>
+    writeShareRecordPack(k, SHARE_RECORD_VECTOR, sink, opts),
+  );
   return {
     record: SHARE_RECORD_VECTOR,
     shareRecordKey: Buffer.from(shareRecordKey(keys)).toString('hex'),
     plaintextUtf8: new TextDecoder().decode(encodeShareRecord(SHARE_RECORD_VECTOR)),
-    blobId: info.blobId,
-    pack: {
-      packId: info.packId,
-      name: info.name,
-      hex: Buffer.from(sink.bytes()).toString('hex'),
-      entries: info.entries.map((e) => ({
-        type: e.type,
-        id: e.id,
-        offset: e.offset,
-        length: e.length,
-      })),
-    },
+    blobId,
+    pack,
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const v = await buildShareRecordVectors();
-  writeFileSync(
-    new URL('../test/vectors/share-record.json', import.meta.url),
-    `${JSON.stringify(v, null, 2)}\n`,
-  );
-}
+await writeVectorsWhenRun(import.meta.url, 'share-record.json', buildShareRecordVectors);

@@ -46,56 +46,58 @@ const getSettings = (client: DaemonClient, folderId: string): Promise<FolderSett
     folderSettingsSchema,
   );
 
-const putExcluded = (client: DaemonClient, folderId: string, excluded: string[]) =>
-  client.call('PUT', FOLDER_SETTINGS_ROUTES.settings, folderSettingsSchema, {
-    folderId,
-    excluded,
-  });
-
-/** `folder exclude <path>...`: stop syncing these subfolders here; their files stay. */
-export async function excludeCommand(
+type FolderPathsCommand = (
   client: DaemonClient,
   io: CliIO,
   paths: readonly string[],
-): Promise<number> {
-  for (const [folderId, rels] of byFolder(await client.status(), paths, io.cwd)) {
-    const s = await getSettings(client, folderId);
-    const saved = await putExcluded(client, folderId, [...s.excluded, ...rels]);
-    if (io.json === true) io.out(JSON.stringify(saved, null, 2));
-    else
-      io.out(
-        `${rels.map(safeText).join(', ')}: no longer synced on this device. Files already here stay here, and nothing is deleted on CESS.`,
+) => Promise<number>;
+
+/**
+ * A command that replaces the excluded list of each synced folder holding its paths with `next`
+ * of it (which may refuse with a UsageError), then prints the saved settings or `said`.
+ */
+function excludedListCommand(
+  next: (excluded: string[], rels: string[]) => string[],
+  said: (rels: string[]) => string,
+): FolderPathsCommand {
+  return async (client, io, paths) => {
+    for (const [folderId, rels] of byFolder(await client.status(), paths, io.cwd)) {
+      const s = await getSettings(client, folderId);
+      const saved = await client.call(
+        'PUT',
+        FOLDER_SETTINGS_ROUTES.settings,
+        folderSettingsSchema,
+        { folderId, excluded: next(s.excluded, rels) },
       );
-  }
-  return 0;
+      if (io.json === true) io.out(JSON.stringify(saved, null, 2));
+      else io.out(said(rels));
+    }
+    return 0;
+  };
 }
 
+/** `folder exclude <path>...`: stop syncing these subfolders here; their files stay. */
+export const excludeCommand = excludedListCommand(
+  (excluded, rels) => [...excluded, ...rels],
+  (rels) =>
+    `${rels.map(safeText).join(', ')}: no longer synced on this device. Files already here stay here, and nothing is deleted on CESS.`,
+);
+
 /** `folder include <path>...`: sync them again; the next pass merges them back. */
-export async function includeCommand(
-  client: DaemonClient,
-  io: CliIO,
-  paths: readonly string[],
-): Promise<number> {
-  for (const [folderId, rels] of byFolder(await client.status(), paths, io.cwd)) {
-    const s = await getSettings(client, folderId);
+export const includeCommand = excludedListCommand(
+  (excluded, rels) => {
     for (const rel of rels) {
-      const parent = s.excluded.find((ex) => rel.startsWith(`${ex}/`));
+      const parent = excluded.find((ex) => rel.startsWith(`${ex}/`));
       if (parent !== undefined)
         throw new UsageError(
           `${safeText(rel)} is inside the excluded folder ${safeText(parent)}: include that one`,
         );
-      if (!s.excluded.includes(rel)) throw new UsageError(`${safeText(rel)} is not excluded`);
+      if (!excluded.includes(rel)) throw new UsageError(`${safeText(rel)} is not excluded`);
     }
-    const saved = await putExcluded(
-      client,
-      folderId,
-      s.excluded.filter((ex) => !rels.includes(ex)),
-    );
-    if (io.json === true) io.out(JSON.stringify(saved, null, 2));
-    else io.out(`${rels.map(safeText).join(', ')}: synced again from the next pass.`);
-  }
-  return 0;
-}
+    return excluded.filter((ex) => !rels.includes(ex));
+  },
+  (rels) => `${rels.map(safeText).join(', ')}: synced again from the next pass.`,
+);
 
 /** `folder remove <folder>`: stop syncing a folder; files stay on disk and on CESS. */
 export async function removeFolderCommand(

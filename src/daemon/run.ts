@@ -132,6 +132,27 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
     for (const step of steps)
       await Promise.resolve(step()).catch((e: unknown) => log(`shutdown: ${String(e)}`));
   };
+  /**
+   * Starts the engine on `cfg` and hands it to the routes (unlock, onboarding, the configured
+   * start, a restart), unless the daemon began stopping meanwhile. `keyStore` is the one handed
+   * over, kept for restarts. Ready from the first start on (later calls leave it resolved).
+   */
+  const startAndBind = async (
+    cfg: LoadedDeviceConfig,
+    keyStore?: KeyStore,
+  ): Promise<StartedEngine> => {
+    const started = await startEngine(o, cfg, log, keyStore);
+    keyStoreInUse = keyStore;
+    if (stopping) {
+      await started.stop();
+      throw new Error('the daemon is stopping');
+    }
+    stopEngine = started.stop;
+    slot.bind(started.engine);
+    account = started.account;
+    markReady();
+    return started;
+  };
   // Settings › Network (network/service.ts): stop the engine, start it on the new addresses,
   // bind it to the same routes. Not running (setup mode, locked): nothing to restart.
   const apply = async (next: LoadedDeviceConfig): Promise<boolean> => {
@@ -140,14 +161,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
     if (slot.bound) slot.unbind(() => new RestartingError());
     await stopEngine?.();
     stopEngine = null;
-    const started = await startEngine(o, next, log, keyStoreInUse);
-    if (stopping) {
-      await started.stop();
-      throw new Error('the daemon is stopping');
-    }
-    stopEngine = started.stop;
-    slot.bind(started.engine);
-    account = started.account;
+    await startAndBind(next, keyStoreInUse);
     restartWanted = false;
     log(`the sync engine restarted on ${next.network.chain.join(', ')}`);
     return true;
@@ -160,16 +174,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
         start: async (keyStore) => {
           if (stopping) throw new Error('the daemon is stopping');
           // Reloaded: Settings › Network may have changed the addresses while locked.
-          const started = await startEngine(o, await loadConfig(o.stateDir), log, keyStore);
-          keyStoreInUse = keyStore;
-          if (stopping) {
-            await started.stop();
-            throw new Error('the daemon is stopping');
-          }
-          stopEngine = started.stop;
-          slot.bind(started.engine);
-          account = started.account;
-          markReady();
+          await startAndBind(await loadConfig(o.stateDir), keyStore);
           log(
             `cess-sync daemon for ${config.account} (${config.deviceName}) is unlocked and syncing`,
           );
@@ -177,11 +182,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
         log,
       });
     } else if (config !== null) {
-      const started = await startEngine(o, config, log);
-      stopEngine = started.stop;
-      slot.bind(started.engine);
-      account = started.account;
-      markReady();
+      await startAndBind(config);
     } else {
       onboarding = new OnboardingService({
         stateDir: o.stateDir,
@@ -190,16 +191,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
         log,
         start: async (saved, keyStore) => {
           if (stopping) throw new Error('the daemon is stopping');
-          const started = await startEngine(o, deviceConfigSchema.parse(saved), log, keyStore);
-          keyStoreInUse = keyStore;
-          if (stopping) {
-            await started.stop();
-            throw new Error('the daemon is stopping');
-          }
-          stopEngine = started.stop;
-          slot.bind(started.engine);
-          account = started.account;
-          markReady();
+          const started = await startAndBind(deviceConfigSchema.parse(saved), keyStore);
           log(`cess-sync daemon for ${saved.account} (${saved.deviceName}) is set up and syncing`);
           return started.engine;
         },
@@ -254,6 +246,12 @@ export async function runDaemon(o: RunDaemonOptions): Promise<RunningDaemon> {
   }
 }
 
+interface StartedEngine {
+  engine: SyncEngine;
+  account: AccountService;
+  stop(): Promise<void>;
+}
+
 /**
  * Wires and starts the engine of a set-up device: the secret from the key store (the one
  * onboarding just wrote to, or the configured one), the chain, the gateway, the repository.
@@ -263,7 +261,7 @@ async function startEngine(
   config: LoadedDeviceConfig,
   log: (line: string) => void,
   openedKeyStore?: KeyStore,
-): Promise<{ engine: SyncEngine; account: AccountService; stop(): Promise<void> }> {
+): Promise<StartedEngine> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse())

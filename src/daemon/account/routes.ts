@@ -4,7 +4,6 @@
  * The service exists once the engine runs; until then (setup mode) every route answers 409
  * `not_set_up`, like the engine's own routes.
  */
-import type { z } from 'zod';
 import {
   ACCOUNT_ROUTES,
   accountInfoSchema,
@@ -15,28 +14,18 @@ import {
   territoryOpQuoteSchema,
 } from '../../sync/api/account-schema.js';
 import { NotSetUpError } from '../onboarding/deferred.js';
-import type { Route, RouteTable } from '../server.js';
+import { serviceRoutes } from '../route-helpers.js';
+import type { RouteTable } from '../server.js';
 import type { AccountService } from './service.js';
 
 export function accountRoutes(service: () => AccountService | null): RouteTable {
-  const use = <T>(fn: (s: AccountService) => T): T => {
+  const { get, post } = serviceRoutes((): AccountService => {
     const s = service();
     if (s === null) throw new NotSetUpError();
-    return fn(s);
-  };
-  const post = <S extends z.ZodType>(
-    body: S,
-    reply: z.ZodType,
-    run: (s: AccountService, b: z.infer<S>) => Promise<unknown>,
-    emptyBodyIsObject = false,
-  ): Route => ({
-    body,
-    reply,
-    emptyBodyIsObject,
-    run: (b) => use((s) => run(s, body.parse(b))),
+    return s;
   });
   return {
-    [ACCOUNT_ROUTES.info]: { GET: { reply: accountInfoSchema, run: () => use((s) => s.info()) } },
+    [ACCOUNT_ROUTES.info]: { GET: get(accountInfoSchema, (s) => s.info()) },
     [ACCOUNT_ROUTES.territoryQuote]: {
       POST: post(territoryOpQuoteRequestSchema, territoryOpQuoteSchema, (s, b) => s.quote(b)),
     },

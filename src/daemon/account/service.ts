@@ -18,6 +18,8 @@ import {
 import type { ProblemActionRequest } from '../../sync/api/schema.js';
 import { chainFailure, OnboardingError } from '../onboarding/errors.js';
 import { domainMatches } from '../onboarding/networks.js';
+import { OneAtATime } from '../onboarding/one-at-a-time.js';
+import { quotePrice, territorySpace } from '../onboarding/territory-view.js';
 
 /** What the account service needs from the chain (CessChain plus bestBlock; a fake in tests). */
 export interface AccountChain {
@@ -57,7 +59,8 @@ export interface AccountServiceOptions {
 }
 
 export class AccountService {
-  private busy: string | null = null;
+  /** One transaction at a time: a second one would race the first's nonce and quote. */
+  private readonly one = new OneAtATime('transaction');
 
   constructor(private readonly o: AccountServiceOptions) {}
 
@@ -128,7 +131,6 @@ export class AccountService {
           `The territory '${name}' has no days left, so space cannot be added to it. Renew it first.`,
         );
       }
-      const enough = b.transferable > q.cost;
       return {
         op: req.op,
         territory: name,
@@ -136,12 +138,7 @@ export class AccountService {
         days: q.days,
         cost: q.cost.toString(),
         costCess: toDecimal(q.cost, chain.properties.tokenDecimals),
-        formatted: q.formatted,
-        formula: q.formula,
-        action: q.action,
-        balance: chain.format(b.transferable),
-        enough,
-        shortfall: enough ? null : chain.format(q.cost - b.transferable + 1n),
+        ...quotePrice(chain, q, b.transferable),
       };
     } catch (err) {
       throw chainFailure(err);
@@ -166,7 +163,7 @@ export class AccountService {
     maxCost: string,
     run: (signer: KeyringPair, name: string, maxCost: bigint) => Promise<unknown>,
   ): Promise<AccountInfo> {
-    await this.one(what, async () => {
+    await this.one.run(what, async () => {
       const { pair } = this.o;
       try {
         // CessChain re-quotes right before signing and refuses above maxCost (preflight.maxCost).
@@ -188,7 +185,7 @@ export class AccountService {
 
   /** Authorizes the configured gateway (only the transaction fee is paid); no-op if it already is. */
   async authorizeGateway(): Promise<AccountInfo> {
-    await this.one('gateway', async () => {
+    await this.one.run('gateway', async () => {
       let state: { account: string | null; authorized: boolean };
       try {
         state = await this.gatewayState();
@@ -233,23 +230,6 @@ export class AccountService {
     throw new OnboardingError(400, 'invalid_request', `unknown action ${req.action}`);
   }
 
-  /** One transaction at a time: a second one would race the first's nonce and quote. */
-  private async one(name: string, fn: () => Promise<void>): Promise<void> {
-    if (this.busy !== null) {
-      throw new OnboardingError(
-        409,
-        'busy',
-        `Still working on the ${this.busy} transaction; wait for it to finish, then try again.`,
-      );
-    }
-    this.busy = name;
-    try {
-      await fn();
-    } finally {
-      this.busy = null;
-    }
-  }
-
   private now(): number {
     return (this.o.now ?? Date.now)();
   }
@@ -264,12 +244,7 @@ export function territoryView(
   const left = Math.max(0, t.deadline - best);
   const msPerBlock = 86_400_000 / blocksPerDay;
   return {
-    name: t.name,
-    state: t.state,
-    totalBytes: Number(t.totalSpace),
-    usedBytes: Number(t.usedSpace),
-    lockedBytes: Number(t.lockedSpace),
-    remainingBytes: Number(t.remainingSpace),
+    ...territorySpace(t),
     expiresAtBlock: t.deadline,
     expiresInDays: Math.round((left / blocksPerDay) * 100) / 100,
     expiresAtMs: Math.round(nowMs + left * msPerBlock),

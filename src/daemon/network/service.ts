@@ -15,6 +15,7 @@ import { configPath, deviceConfigSchema, loadConfig, type LoadedDeviceConfig } f
 import { NotSetUpError } from '../onboarding/deferred.js';
 import { OnboardingError } from '../onboarding/errors.js';
 import { checkUrl, networkPresets } from '../onboarding/networks.js';
+import { probeGateway } from '../onboarding/probe-gateway.js';
 
 export interface Owner {
   account: string;
@@ -198,16 +199,6 @@ async function probeChain(chain: string[], owner: Owner): Promise<ChainProbe> {
   } finally {
     await c.disconnect().catch(() => undefined);
   }
-}
-
-/** Any HTTP answer counts (as in onboarding): the engine exercises the gateway's routes. */
-async function probeGateway(url: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'GET',
-    redirect: 'manual',
-    signal: AbortSignal.timeout(10_000),
-  });
-  await res.body?.cancel();
 }
 
 function reason(err: unknown): string {

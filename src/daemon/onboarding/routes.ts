@@ -25,7 +25,8 @@ import {
   territoryQuoteSchema,
   type SetupState,
 } from '../../sync/api/onboarding-schema.js';
-import type { Route, RouteTable } from '../server.js';
+import { serviceRoutes } from '../route-helpers.js';
+import type { RouteTable } from '../server.js';
 import { OnboardingError } from './errors.js';
 import type { OnboardingService } from './service.js';
 
@@ -45,26 +46,11 @@ const SET_UP_STATE: SetupState = {
 };
 
 export function onboardingRoutes(service: OnboardingService | null): RouteTable {
-  const use = <T>(fn: (s: OnboardingService) => T): T => {
+  const { get, post } = serviceRoutes((): OnboardingService => {
     if (service === null) {
       throw new OnboardingError(409, 'already_set_up', 'This device is already set up.');
     }
-    return fn(service);
-  };
-  const post = <S extends z.ZodType>(
-    body: S,
-    reply: z.ZodType,
-    run: (s: OnboardingService, b: z.infer<S>) => Promise<unknown>,
-    emptyBodyIsObject = false,
-  ): Route => ({
-    body,
-    reply,
-    emptyBodyIsObject,
-    run: (b) => use((s) => run(s, body.parse(b))),
-  });
-  const get = (reply: z.ZodType, run: (s: OnboardingService) => Promise<unknown>): Route => ({
-    reply,
-    run: () => use(run),
+    return service;
   });
 
   return {

@@ -48,6 +48,9 @@ import {
 import { configPath, keyFilePath, saveConfig, type DeviceConfig } from '../config.js';
 import { chainFailure, keyStoreFailure, OnboardingError } from './errors.js';
 import { domainMatches, networkPresets, resolveNetwork, type NetworkChoice } from './networks.js';
+import { OneAtATime } from './one-at-a-time.js';
+import { probeGateway } from './probe-gateway.js';
+import { quotePrice, territorySpace } from './territory-view.js';
 
 /** What onboarding needs from the chain (CessChain; a fake in unit tests). */
 export interface OnboardingChain {
@@ -138,7 +141,7 @@ export class OnboardingService {
   private keyStoreInfo: KeyStoreInfo | null = null;
   private done = false;
   private closed = false;
-  private busy: string | null = null;
+  private readonly steps = new OneAtATime('step');
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly o: OnboardingOptions) {
@@ -223,7 +226,7 @@ export class OnboardingService {
         );
       }
       try {
-        await (this.o.probeGateway ?? defaultProbeGateway)(choice.gateway);
+        await (this.o.probeGateway ?? probeGateway)(choice.gateway);
       } catch (err) {
         await chainApi.disconnect().catch(() => undefined);
         throw new OnboardingError(
@@ -478,17 +481,11 @@ export class OnboardingService {
         chain.quoteMint(req.gib, req.days),
         chain.balance(pair.address),
       ]);
-      const enough = b.transferable > q.cost;
       return {
         gib: q.gib,
         days: q.days,
         cost: q.cost.toString(),
-        formatted: q.formatted,
-        formula: q.formula,
-        action: q.action,
-        balance: chain.format(b.transferable),
-        enough,
-        shortfall: enough ? null : chain.format(q.cost - b.transferable + 1n),
+        ...quotePrice(chain, q, b.transferable),
       };
     } catch (err) {
       throw chainFailure(err);
@@ -777,30 +774,13 @@ export class OnboardingService {
       throw new OnboardingError(409, 'already_set_up', 'This device is already set up.');
     }
     if (this.closed) throw new OnboardingError(409, 'stopping', 'The sync engine is stopping.');
-    if (this.busy !== null) {
-      throw new OnboardingError(
-        409,
-        'busy',
-        `Still working on the ${this.busy} step; wait for it to finish, then try again.`,
-      );
-    }
-    this.busy = name;
-    try {
-      return await fn();
-    } finally {
-      this.busy = null;
-    }
+    return this.steps.run(name, fn);
   }
 }
 
 function territoryInfo(t: Territory, now: number, blocksPerDay: number): TerritoryInfo {
   return {
-    name: t.name,
-    state: t.state,
-    totalBytes: Number(t.totalSpace),
-    usedBytes: Number(t.usedSpace),
-    lockedBytes: Number(t.lockedSpace),
-    remainingBytes: Number(t.remainingSpace),
+    ...territorySpace(t),
     daysLeft: t.deadline > now ? Math.floor((t.deadline - now) / Math.max(1, blocksPerDay)) : 0,
   };
 }
@@ -825,14 +805,4 @@ function safeHostname(): string {
 
 async function defaultConnect(endpoints: string[]): Promise<OnboardingChain> {
   return CessChain.connect({ endpoints, timeoutMs: 20_000 });
-}
-
-/** Any HTTP answer counts: the gateway's routes are exercised by the engine, not here. */
-async function defaultProbeGateway(url: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'GET',
-    redirect: 'manual',
-    signal: AbortSignal.timeout(10_000),
-  });
-  await res.body?.cancel();
 }

@@ -7,6 +7,7 @@
  * daemon refuses (409 price_changed) if the price rose since the quote was shown.
  */
 import { z } from 'zod';
+import { planckSchema as planck, quotePriceFields } from './quote-schema.js';
 
 export const ACCOUNT_PREFIX = '/api/v1/account';
 export const ACCOUNT_ROUTES = {
@@ -20,7 +21,6 @@ export const ACCOUNT_ROUTES = {
 /** Problem actions that cost money: the API answers 409 with this code, the UI opens the quote. */
 export const NEEDS_QUOTE = 'needs_quote';
 
-const planck = z.string().regex(/^\d{1,60}$/);
 /** "10000.5": CESS (or TCESS) without the symbol. */
 const decimal = z.string().regex(/^\d{1,60}(\.\d{1,30})?$/);
 const bytes = z.number().int().nonnegative();
@@ -97,12 +97,7 @@ export const territoryOpQuoteSchema = z
     cost: planck,
     /** CESS, decimal string. */
     costCess: decimal,
-    formatted: z.string(),
-    formula: z.string(),
-    action: z.string(),
-    balance: z.string(),
-    enough: z.boolean(),
-    shortfall: z.string().nullable(),
+    ...quotePriceFields,
   })
   .strict();
 export type TerritoryOpQuote = z.infer<typeof territoryOpQuoteSchema>;

@@ -5,6 +5,7 @@
  * same shapes. Amounts are decimal strings of planck (bigints do not survive JSON).
  */
 import { z } from 'zod';
+import { planckSchema as planck, quotePriceFields } from './quote-schema.js';
 
 /** Route paths (under the same /api/v1 prefix and token as every other route). */
 export const SETUP_PREFIX = '/api/v1/setup';
@@ -34,7 +35,6 @@ export const MNEMONIC_WORDS = 24;
 /** How many words the user re-types to show the phrase was written down. */
 export const CONFIRM_WORDS = 3;
 
-const planck = z.string().regex(/^\d{1,60}$/);
 const urlText = z.string().min(1).max(2048);
 
 export const networkPresetIdSchema = z.enum(['local', 'testnet', 'custom']);
@@ -204,13 +204,7 @@ export const territoryQuoteSchema = z
     gib: z.number().int(),
     days: z.number().int(),
     cost: planck,
-    formatted: z.string(),
-    formula: z.string(),
-    action: z.string(),
-    balance: z.string(),
-    enough: z.boolean(),
-    /** How much more to send (formatted) when the balance does not cover the cost. */
-    shortfall: z.string().nullable(),
+    ...quotePriceFields,
   })
   .strict();
 export type TerritoryQuote = z.infer<typeof territoryQuoteSchema>;

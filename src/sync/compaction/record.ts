@@ -15,23 +15,25 @@
  *
  * Each device's record with the highest `seq` supersedes its older ones.
  */
-import { randomBytes } from 'node:crypto';
+import { openBlob, type FormatKeys, type PackInfo, type PackSink } from '../format/index.js';
+import { fromHex, utf8 } from '../format/bytes.js';
 import {
-  FormatError,
-  PACK_TARGET_SIZE,
-  PackWriter,
-  blobIdBytes,
-  openBlob,
-  type FormatKeys,
-  type PackInfo,
-  type PackSink,
-} from '../format/index.js';
-import { fromHex, toHex, utf8, utf8Strict } from '../format/bytes.js';
+  badRecord,
+  decodeCanonicalRecord,
+  hasRecordMarker,
+  writeRecordPackOf,
+  type RecordPackKind,
+  type RecordPackOptions,
+} from '../remote/record-pack.js';
 
 export const RECORD_VERSION = 1;
 /** "CSRC": first 4 bytes of a record pack's id. */
 export const RECORD_PACK_MARKER = new Uint8Array([0x43, 0x53, 0x52, 0x43]);
-const MARKER_HEX = toHex(RECORD_PACK_MARKER);
+const KIND: RecordPackKind = {
+  marker: RECORD_PACK_MARKER,
+  name: 'compaction record',
+  tailName: 'record pack id tail',
+};
 
 export interface SharePin {
   /** The share's id (32 hex). */
@@ -61,7 +63,7 @@ const FID = /^[0-9a-f]{64}$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 function bad(msg: string): never {
-  throw new FormatError('BAD_ENCODING', `compaction record: ${msg}`);
+  badRecord(KIND, msg);
 }
 
 function fidList(v: unknown, what: string): string[] {
@@ -122,12 +124,11 @@ export function encodeRecord(r: CompactionRecord): Uint8Array {
 
 /** Parses a record's plaintext; accepts only the canonical encoding. */
 export function decodeRecord(bytes: Uint8Array): CompactionRecord {
-  let v: unknown;
-  try {
-    v = JSON.parse(utf8Strict.decode(bytes));
-  } catch {
-    bad('not UTF-8 JSON');
-  }
+  return decodeCanonicalRecord(KIND, bytes, parseRecord, encodeRecord);
+}
+
+/** The record a parsed JSON value holds: exactly the record's fields, checked. */
+function parseRecord(v: unknown): CompactionRecord {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('expected an object');
   const o = v as Record<string, unknown>;
   const keys = ['v', 'deviceId', 'seq', 'timeMs', 'doomed', 'pins', 'released'];
@@ -139,7 +140,7 @@ export function decodeRecord(bytes: Uint8Array): CompactionRecord {
     if (Object.keys(q).length !== 3) bad('pin fields');
     return { share: q.share, manifest: q.manifest, packs: q.packs } as SharePin;
   });
-  const r = canonical({
+  return canonical({
     v: o.v as 1,
     deviceId: o.deviceId as string,
     seq: o.seq as number,
@@ -148,15 +149,11 @@ export function decodeRecord(bytes: Uint8Array): CompactionRecord {
     pins,
     released: o.released as string[],
   });
-  const again = encodeRecord(r);
-  if (again.length !== bytes.length || Buffer.compare(again, bytes) !== 0)
-    bad('not in canonical form');
-  return r;
 }
 
 /** Whether a pack id (hex) marks a record pack. */
 export function isRecordPackId(packIdHex: string): boolean {
-  return packIdHex.startsWith(MARKER_HEX);
+  return hasRecordMarker(KIND, packIdHex);
 }
 
 /** Opens a record blob (type tree, metadata key) read from a record pack. */
@@ -172,23 +169,9 @@ export async function writeRecordPack(
   keys: FormatKeys,
   record: CompactionRecord,
   sink: PackSink,
-  opts: { packIdTail?: Uint8Array; nonce?: () => Uint8Array } = {},
+  opts: RecordPackOptions = {},
 ): Promise<PackInfo & { blobId: string }> {
-  const plaintext = encodeRecord(record);
-  const tail = opts.packIdTail ?? new Uint8Array(randomBytes(12));
-  if (tail.length !== 12) throw new FormatError('BAD_ARGUMENT', 'record pack id tail: 12 bytes');
-  const packId = new Uint8Array(16);
-  packId.set(RECORD_PACK_MARKER, 0);
-  packId.set(tail, 4);
-  const w = new PackWriter(keys, sink, {
-    target: PACK_TARGET_SIZE,
-    packId,
-    ...(opts.nonce ? { nonce: opts.nonce } : {}),
-  });
-  const idBytes = blobIdBytes(keys, 'tree', plaintext);
-  await w.add('tree', idBytes, keys.metadata, plaintext);
-  const info = await w.finish();
-  return { ...info, blobId: toHex(idBytes) };
+  return writeRecordPackOf(KIND, keys, keys.metadata, encodeRecord(record), sink, opts);
 }
 
 /** Each device's newest record (highest seq; ties: the larger fid, so all devices agree). */

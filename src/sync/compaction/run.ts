@@ -14,20 +14,11 @@
  * in the manifest, so a run killed after uploading announces the dooms on restart instead of
  * copying again; a record uploaded just before a kill is found on CESS and adopted.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import {
-  BLOB_OVERHEAD,
-  PackWriter,
-  writableSink,
-  type FormatKeys,
-  type PackInfo,
-  type PackSink,
-} from '../format/index.js';
+import { mkdir } from 'node:fs/promises';
+import { BLOB_OVERHEAD, PackWriter, type FormatKeys } from '../format/index.js';
 import type { Manifest } from '../manifest/index.js';
 import type { ObjectStore } from '../remote/object-store.js';
+import { writeAndPutPack } from '../remote/put-pack.js';
 import type { Repository } from '../remote/repository.js';
 import { listShareRecords, updateShareRecord } from '../share/records.js';
 import { looksLikeShareRecordPack } from '../share/account-records.js';
@@ -259,7 +250,7 @@ export async function runCompaction(
     await mkdir(ctx.tmpDir, { recursive: true });
     for (const group of plan.repack.groups) {
       ctx.signal?.throwIfAborted();
-      const info = await writeAndPut(ctx, async (sink) => {
+      const fid = await writeAndPutPack(ctx, 'compact', async (sink) => {
         const w = new PackWriter(ctx.keys, sink, { target: opts.packTarget });
         for (const { from, blob } of group.blobs) {
           const sealed = await ctx.repo.readSealedFrom(from, {
@@ -270,12 +261,12 @@ export async function runCompaction(
         }
         return w.finish();
       });
-      progress.written.push(info.fid);
+      progress.written.push(fid);
       st.setProgress(progress);
-      report.repacked.newPacks.push(info.fid);
+      report.repacked.newPacks.push(fid);
       report.repacked.bytes += group.blobs.reduce((s, b) => s + b.blob.length, 0);
-      log(`compaction: wrote pack ${info.fid} (${group.blobs.length} blobs)`);
-      await run.onStep?.('uploaded', info.fid);
+      log(`compaction: wrote pack ${fid} (${group.blobs.length} blobs)`);
+      await run.onStep?.('uploaded', fid);
     }
   } else if (progress) {
     log(`compaction: resuming a run of ${new Date(progress.startedMs).toISOString()}`);
@@ -510,12 +501,14 @@ async function publishIfChanged(
     pins: next.pins,
     released,
   };
-  const info = await writeAndPut(ctx, (sink) => writeRecordPack(ctx.keys, record, sink));
+  const fid = await writeAndPutPack(ctx, 'compact', (sink) =>
+    writeRecordPack(ctx.keys, record, sink),
+  );
   await ctx.repo.refresh(ctx.signal);
   ctx.log?.(
-    `compaction: published record ${info.fid} (seq ${record.seq}, ${doomed.length} doomed, ${next.pins.length} pins)`,
+    `compaction: published record ${fid} (seq ${record.seq}, ${doomed.length} doomed, ${next.pins.length} pins)`,
   );
-  return info.fid;
+  return fid;
 }
 
 /** Announces this device's share pins now (after a share was made), if they changed. */
@@ -547,33 +540,6 @@ export async function publishPins(ctx: CompactionContext): Promise<string | null
     },
     clock,
   );
-}
-
-/** Writes a pack to a temp file with `write`, uploads it, records it as a pending object. */
-async function writeAndPut(
-  ctx: CompactionContext,
-  write: (sink: PackSink) => Promise<PackInfo>,
-): Promise<{ fid: string; info: PackInfo }> {
-  await mkdir(ctx.tmpDir, { recursive: true });
-  // 'pack-<pid>-' temp names are swept by folder-sync when this process is gone.
-  const file = path.join(
-    ctx.tmpDir,
-    `pack-${process.pid}-compact-${randomBytes(6).toString('hex')}`,
-  );
-  const stream = createWriteStream(file, { mode: 0o600 });
-  try {
-    const info = await write(writableSink(stream));
-    await new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.end(() => resolve());
-    });
-    const fid = await ctx.store.put(file, info.name, ctx.signal);
-    ctx.manifest.addPendingObject({ fid, name: info.name, size: info.size });
-    return { fid, info };
-  } finally {
-    stream.destroy();
-    await rm(file, { force: true });
-  }
 }
 
 /**

@@ -13,27 +13,36 @@
  * Each device publishes a new record when it knows something the records on CESS do not say,
  * and deletes its own older records once the newest is stored.
  */
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { shareInfoSchema, type ShareInfo } from '../api/schema.js';
 import {
-  FormatError,
   KDF_SALT,
-  PACK_TARGET_SIZE,
-  PackWriter,
-  blobIdBytes,
   openBlob,
   type FormatKeys,
   type PackInfo,
   type PackSink,
 } from '../format/index.js';
-import { fromHex, toHex, utf8, utf8Strict } from '../format/bytes.js';
+import { fromHex, utf8 } from '../format/bytes.js';
+import {
+  badRecord,
+  decodeCanonicalRecord,
+  hasRecordMarker,
+  looksLikeRecordPack,
+  writeRecordPackOf,
+  type RecordPackKind,
+  type RecordPackOptions,
+} from '../remote/record-pack.js';
 import type { AccountShare } from './share-merge.js';
 
 export const SHARE_RECORD_VERSION = 1;
 /** "CSSH": first 4 bytes of a share record pack's id. */
 export const SHARE_RECORD_MARKER = new Uint8Array([0x43, 0x53, 0x53, 0x48]);
-const MARKER_HEX = toHex(SHARE_RECORD_MARKER);
+const KIND: RecordPackKind = {
+  marker: SHARE_RECORD_MARKER,
+  name: 'share record',
+  tailName: 'share record pack id tail',
+};
 /** HKDF info of the share records' key. */
 export const SHARE_RECORD_KEY_INFO = 'share-records';
 
@@ -69,7 +78,14 @@ const recordSchema = z
   .strict();
 
 function bad(msg: string): never {
-  throw new FormatError('BAD_ENCODING', `share record: ${msg}`);
+  badRecord(KIND, msg);
+}
+
+/** The record `v` holds, checked against the schema. */
+function parseShareRecord(v: unknown): ShareRecordFile {
+  const p = recordSchema.safeParse(v);
+  if (!p.success) bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return p.data;
 }
 
 /** The key that seals share records: its own subkey of the master key. */
@@ -105,19 +121,18 @@ function canonicalShare(s: ShareInfo): ShareInfo {
 }
 
 export function encodeShareRecord(r: ShareRecordFile): Uint8Array {
-  const p = recordSchema.safeParse(r);
-  if (!p.success) bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const shares = [...p.data.shares].sort((a, b) =>
+  const data = parseShareRecord(r);
+  const shares = [...data.shares].sort((a, b) =>
     a.share.id < b.share.id ? -1 : a.share.id > b.share.id ? 1 : 0,
   );
   for (let i = 1; i < shares.length; i++)
     if (shares[i]?.share.id === shares[i - 1]?.share.id) bad('a share is listed twice');
   return utf8.encode(
     JSON.stringify({
-      v: p.data.v,
-      deviceId: p.data.deviceId,
-      seq: p.data.seq,
-      timeMs: p.data.timeMs,
+      v: data.v,
+      deviceId: data.deviceId,
+      seq: data.seq,
+      timeMs: data.timeMs,
       shares: shares.map((e) => ({
         share: canonicalShare(e.share),
         stamp: { lamport: e.stamp.lamport, timeMs: e.stamp.timeMs, deviceId: e.stamp.deviceId },
@@ -128,23 +143,12 @@ export function encodeShareRecord(r: ShareRecordFile): Uint8Array {
 
 /** Parses a record's plaintext; accepts only the canonical encoding. */
 export function decodeShareRecord(bytes: Uint8Array): ShareRecordFile {
-  let v: unknown;
-  try {
-    v = JSON.parse(utf8Strict.decode(bytes));
-  } catch {
-    bad('not UTF-8 JSON');
-  }
-  const p = recordSchema.safeParse(v);
-  if (!p.success) bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const again = encodeShareRecord(p.data);
-  if (again.length !== bytes.length || Buffer.compare(again, bytes) !== 0)
-    bad('not in canonical form');
-  return p.data;
+  return decodeCanonicalRecord(KIND, bytes, parseShareRecord, encodeShareRecord);
 }
 
 /** Whether a pack id (hex) marks a share record pack. */
 export function isShareRecordPackId(packIdHex: string): boolean {
-  return packIdHex.startsWith(MARKER_HEX);
+  return hasRecordMarker(KIND, packIdHex);
 }
 
 /** Whether an indexed pack is shaped like a share record pack (marker, one tree blob). */
@@ -152,7 +156,7 @@ export function looksLikeShareRecordPack(p: {
   packId: string;
   entries: readonly { type: string }[];
 }): boolean {
-  return isShareRecordPackId(p.packId) && p.entries.length === 1 && p.entries[0]?.type === 'tree';
+  return looksLikeRecordPack(KIND, p);
 }
 
 /** Opens a share record blob read from a share record pack. */
@@ -170,22 +174,7 @@ export async function writeShareRecordPack(
   keys: FormatKeys,
   record: ShareRecordFile,
   sink: PackSink,
-  opts: { packIdTail?: Uint8Array; nonce?: () => Uint8Array } = {},
+  opts: RecordPackOptions = {},
 ): Promise<PackInfo & { blobId: string }> {
-  const plaintext = encodeShareRecord(record);
-  const tail = opts.packIdTail ?? new Uint8Array(randomBytes(12));
-  if (tail.length !== 12)
-    throw new FormatError('BAD_ARGUMENT', 'share record pack id tail: 12 bytes');
-  const packId = new Uint8Array(16);
-  packId.set(SHARE_RECORD_MARKER, 0);
-  packId.set(tail, 4);
-  const w = new PackWriter(keys, sink, {
-    target: PACK_TARGET_SIZE,
-    packId,
-    ...(opts.nonce ? { nonce: opts.nonce } : {}),
-  });
-  const idBytes = blobIdBytes(keys, 'tree', plaintext);
-  await w.add('tree', idBytes, shareRecordKey(keys), plaintext);
-  const info = await w.finish();
-  return { ...info, blobId: toHex(idBytes) };
+  return writeRecordPackOf(KIND, keys, shareRecordKey(keys), encodeShareRecord(record), sink, opts);
 }

@@ -10,14 +10,11 @@
  *   another device is copied into it, so this device's compaction releases the share's pins;
  * - `share_records_seq`: the seq of this device's newest record.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { ShareInfo } from '../api/schema.js';
-import { FormatError, writableSink, type FormatKeys } from '../format/index.js';
+import { FormatError, type FormatKeys } from '../format/index.js';
 import type { Manifest } from '../manifest/index.js';
 import type { ObjectStore } from '../remote/object-store.js';
+import { writeAndPutPack } from '../remote/put-pack.js';
 import type { Repository } from '../remote/repository.js';
 import {
   accountShareSchema,
@@ -206,24 +203,5 @@ async function deleteSuperseded(
 }
 
 async function upload(ctx: ShareSyncContext, record: ShareRecordFile): Promise<string> {
-  await mkdir(ctx.tmpDir, { recursive: true });
-  // 'pack-<pid>-' temp names are swept by folder-sync when this process is gone.
-  const file = path.join(
-    ctx.tmpDir,
-    `pack-${process.pid}-shares-${randomBytes(6).toString('hex')}`,
-  );
-  const stream = createWriteStream(file, { mode: 0o600 });
-  try {
-    const info = await writeShareRecordPack(ctx.keys, record, writableSink(stream));
-    await new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
-      stream.end(() => resolve());
-    });
-    const fid = await ctx.store.put(file, info.name, ctx.signal);
-    ctx.manifest.addPendingObject({ fid, name: info.name, size: info.size });
-    return fid;
-  } finally {
-    stream.destroy();
-    await rm(file, { force: true });
-  }
+  return writeAndPutPack(ctx, 'shares', (sink) => writeShareRecordPack(ctx.keys, record, sink));
 }
