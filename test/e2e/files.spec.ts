@@ -5,18 +5,7 @@
  * share dialog, version history with restore, and an edit/edit conflict made with a second
  * device of the same account, shown in Problems and resolved from the UI.
  */
-import {
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  realpath,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { DaemonClient } from '../../src/daemon/client.js';
@@ -29,28 +18,10 @@ import {
   test,
   type TestDaemon,
 } from './fixtures.js';
+import { useRecordingOpener } from './helpers.js';
 
 const DIR = 'files-e2e';
-let openerLog = '';
-let openerDir = '';
-
-test.beforeAll(async () => {
-  // The daemon runs in this worker and reads CESS_SYNC_OPENER when a file is opened.
-  openerDir = await mkdtemp(path.join(tmpdir(), 'cess-sync-opener-'));
-  openerLog = path.join(openerDir, 'calls.log');
-  const script = path.join(openerDir, 'opener.sh');
-  await writeFile(
-    script,
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> '${openerLog}'; done\nprintf -- '--end--\\n' >> '${openerLog}'\n`,
-  );
-  await chmod(script, 0o755);
-  process.env.CESS_SYNC_OPENER = script;
-});
-
-test.afterAll(async () => {
-  delete process.env.CESS_SYNC_OPENER;
-  await rm(openerDir, { recursive: true, force: true });
-});
+const opener = useRecordingOpener();
 
 async function put(daemon: TestDaemon, rel: string, text: string): Promise<string> {
   const abs = path.join(daemon.folderPath, rel);
@@ -163,25 +134,23 @@ test('the context menu: mouse and keyboard; Open and Reveal call the OS opener; 
   await expect(target).toBeFocused();
 
   // Shift+F10 on the focused row, arrow down, Enter: Reveal in folder.
-  await rm(openerLog, { force: true });
+  await opener.clear();
   await page.keyboard.press('Shift+F10');
   await expect(menu.getByRole('menuitem', { name: 'Open' })).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await expect(menu.getByRole('menuitem', { name: 'Reveal in folder' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.locator('#files-message')).toHaveText('Showed “open-me.txt” in its folder.');
-  await expect
-    .poll(() => readFile(openerLog, 'utf8').catch(() => ''))
-    .toBe(`--reveal\n${abs}\n--end--\n`);
+  await expect.poll(opener.calls).toBe(`--reveal\n${abs}\n--end--\n`);
   await expect(target).toBeFocused();
 
   // The ContextMenu key, then Open.
-  await rm(openerLog, { force: true });
+  await opener.clear();
   await page.keyboard.press('ContextMenu');
   await expect(menu.getByRole('menuitem', { name: 'Open' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.locator('#files-message')).toContainText('Opened “open-me.txt”');
-  await expect.poll(() => readFile(openerLog, 'utf8').catch(() => '')).toBe(`${abs}\n--end--\n`);
+  await expect.poll(opener.calls).toBe(`${abs}\n--end--\n`);
 
   // The visible "⋯" button opens the same menu; Share… dispatches the share dialog's event.
   await page.evaluate(() => {
@@ -217,13 +186,13 @@ test('the context menu: mouse and keyboard; Open and Reveal call the OS opener; 
   }
 
   // A script is not launched from here, and the page says why.
-  await rm(openerLog, { force: true });
+  await opener.clear();
   await search(page, 'run.sh');
   await row(page, 'run.sh').click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Open' }).click();
   await expect(page.locator('#files-message')).toContainText('is a program or launcher');
   await expect(page.locator('#files-message')).toHaveClass(/error/);
-  expect(await readFile(openerLog, 'utf8').catch(() => '')).toBe('');
+  expect(await opener.calls()).toBe('');
 });
 
 test('Versions… lists the versions after an edit; restoring the older one brings its bytes back', async ({

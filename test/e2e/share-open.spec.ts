@@ -6,8 +6,7 @@
  * program is refused with the reason while revealing it works.
  */
 import type { Browser, Page } from '@playwright/test';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ensureFolder,
@@ -17,28 +16,9 @@ import {
   type RecipientDaemon,
   type TestDaemon,
 } from './fixtures.js';
+import { useRecordingOpener } from './helpers.js';
 
-let openerLog = '';
-let openerDir = '';
-
-test.beforeAll(async () => {
-  openerDir = await mkdtemp(path.join(tmpdir(), 'cess-sync-share-opener-'));
-  openerLog = path.join(openerDir, 'calls.log');
-  const script = path.join(openerDir, 'opener.sh');
-  await writeFile(
-    script,
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> '${openerLog}'; done\nprintf -- '--end--\\n' >> '${openerLog}'\n`,
-  );
-  await chmod(script, 0o755);
-  process.env.CESS_SYNC_OPENER = script;
-});
-
-test.afterAll(async () => {
-  delete process.env.CESS_SYNC_OPENER;
-  await rm(openerDir, { recursive: true, force: true });
-});
-
-const calls = (): Promise<string> => readFile(openerLog, 'utf8').catch(() => '');
+const { calls, clear: clearCalls } = useRecordingOpener();
 
 /** Writes files under the owner's synced folder and waits until each is uploaded. */
 async function synced(daemon: TestDaemon, files: Record<string, string>): Promise<void> {
@@ -108,7 +88,7 @@ test('a received folder opens with the OS and shows in its folder', async ({
   await expect(item.locator('.received-status')).toHaveText('');
 
   // The API opens a file inside it, and refuses a path out of it.
-  await rm(openerLog, { force: true });
+  await clearCalls();
   const post = (body: unknown) =>
     fetch(`${recipient.url}/api/v1/shares/received/open`, {
       method: 'POST',
@@ -132,7 +112,7 @@ test('a received program is not run: the reason is shown, and it can be revealed
   const rel = `install-${Date.now()}.sh`;
   await synced(daemon, { [rel]: '#!/bin/sh\necho pwned\n' });
   const { id, saved } = await shareAndReceive(daemon, recipient, rel);
-  await rm(openerLog, { force: true });
+  await clearCalls();
 
   const page = await recipientPage(browser, recipient);
   const item = page.locator(`#received-list li[data-share-id="${id}"]`).first();

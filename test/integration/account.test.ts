@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryOf, txOf } from '../../src/cess/chain/metadata.js';
 import { signAndWait } from '../../src/cess/chain/tx.js';
 import { runDaemon, type RunningDaemon } from '../../src/daemon/run.js';
-import { setupDevice } from '../../src/daemon/setup.js';
 import { ROUTES } from '../../src/daemon/protocol.js';
 import { prepareSyncAccount, type PreparedAccount } from '../../src/devnet/accounts.js';
 import {
@@ -23,6 +22,8 @@ import {
   type AccountInfo,
 } from '../../src/sync/api/account-schema.js';
 import { statusSchema } from '../../src/sync/api/schema.js';
+import { callApiJson } from '../support/api-server.js';
+import { setUpFileKeyDevice } from '../support/device-setup.js';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
 
 const GIB = 1024 ** 3;
@@ -32,19 +33,8 @@ let daemon: RunningDaemon;
 let acct: PreparedAccount;
 const passphrase = randomBytes(16).toString('hex');
 
-async function call(method: string, route: string, body?: unknown) {
-  const res = await fetch(`${daemon.url}${route}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${daemon.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  // A reply read field by field by the assertions (checked with the schemas where it matters).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
-}
+const call = (method: string, route: string, body?: unknown) =>
+  callApiJson(daemon, method, route, body);
 
 async function chainTerritory(): Promise<{ totalSpace: string; deadline: number }> {
   const v = await queryOf(net.api, 'storageHandler', 'territory')(acct.pair.address, 'acct');
@@ -72,21 +62,13 @@ beforeAll(async () => {
     acct.pair,
   );
   const stateDir = path.join(work, 'device');
-  const previous = process.env.CESS_SYNC_PASSPHRASE;
-  process.env.CESS_SYNC_PASSPHRASE = passphrase;
-  try {
-    await setupDevice({
-      stateDir,
-      network: { name: 'local', chain: [net.chainUrl], gateway: net.gatewayUrl },
-      mnemonic: acct.mnemonic,
-      territory: 'acct',
-      deviceName: 'account-test',
-      keyStore: 'file',
-    });
-  } finally {
-    if (previous === undefined) delete process.env.CESS_SYNC_PASSPHRASE;
-    else process.env.CESS_SYNC_PASSPHRASE = previous;
-  }
+  await setUpFileKeyDevice(net, {
+    stateDir,
+    mnemonic: acct.mnemonic,
+    territory: 'acct',
+    deviceName: 'account-test',
+    passphrase,
+  });
   daemon = await runDaemon({
     stateDir,
     env: { ...process.env, CESS_SYNC_PASSPHRASE: passphrase },

@@ -36,11 +36,15 @@ import { gatewayRangeReader, localProxy, receiveShare } from '../../src/sync/sha
 import type { CompactionChildConfig } from '../support/compaction-child.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
 import { runChild } from '../support/run-child.js';
+import { engineOf, sharingOf } from '../support/engine-node.js';
 import {
   TERRITORY,
+  compactionContextOf,
   fundSyncAccount,
   listing,
   makeSyncDevice,
+  openDevice,
+  type Device,
   type SyncAccount,
   type SyncDevice,
 } from '../support/sync-device.js';
@@ -85,17 +89,8 @@ async function listedFids(d: { store: SyncDevice['store'] }): Promise<Set<string
   return new Set((await d.store.list()).map((o) => o.fid));
 }
 
-function context(d: SyncDevice, extra: Partial<CompactionContext> = {}): CompactionContext {
-  return {
-    manifest: d.manifest,
-    keys: d.ctx.keys,
-    secretScalar: d.ctx.account.secretScalar,
-    repo: d.repo,
-    store: d.store,
-    tmpDir: path.join(d.root, '.cess-sync', 'tmp'),
-    now,
-    ...extra,
-  };
+function context(d: Device, extra: Partial<CompactionContext> = {}): CompactionContext {
+  return { ...compactionContextOf(d, now), ...extra };
 }
 
 const compact = (
@@ -124,7 +119,7 @@ function retentionFull(): RetentionPolicy {
 
 // The laptop runs the engine (compaction through its hook); the desktop and a fresh third
 // device are plain folder passes over their own manifests.
-let laptop: SyncDevice;
+let laptop: Device;
 let engine: SyncEngine;
 let desktop: SyncDevice;
 
@@ -140,29 +135,14 @@ beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-compaction-'));
   acct = await fundSyncAccount(net, 20);
-  laptop = await makeSyncDevice(net, acct.mnemonic, {
+  laptop = await openDevice(net, acct.mnemonic, {
     name: 'laptop',
-    folderId: 'unused-laptop-folder-000000000000',
     root: path.join(work, 'laptop', 'Sync'),
     manifestPath: path.join(work, 'laptop', 'manifest.sqlite'),
   });
-  laptop.manifest.removeFolder('unused-laptop-folder-000000000000');
-  engine = new SyncEngine({
-    manifest: laptop.manifest,
-    keys: laptop.ctx.keys,
-    account: { ...laptop.ctx.account, address: acct.pair.address },
-    repo: laptop.repo,
-    store: laptop.store,
-    deviceName: 'laptop',
-    watch: false,
-    pollMs: 0,
+  engine = engineOf(laptop, {
     now,
-    sharing: {
-      signer: keyringSigner(acct.pair),
-      proxy: localProxy,
-      ss58Format: net.ss58Format,
-      receiveDir: path.join(work, 'laptop'),
-    },
+    sharing: sharingOf(laptop, path.join(work, 'laptop'), localProxy),
     compaction: { retention: RETENTION, options: OPTIONS, intervalMs: 0, afterUploads: 0 },
   });
   await engine.start();
@@ -297,7 +277,7 @@ describe('compaction on the local CESS network', () => {
     expect(versions.map((v) => v.version.size)).toEqual([A(5), A(4), A(3)].map((s) => s.length));
     const v3 = versions[2]!;
     const tmp = await fetchVersion(
-      { repo: laptop.repo, keys: laptop.ctx.keys, account: laptop.ctx.account },
+      { repo: laptop.repo, keys: laptop.keys, account: laptop.account },
       v3.entry,
       path.join(work, 'restore'),
       'a.txt',

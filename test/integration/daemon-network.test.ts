@@ -16,8 +16,8 @@ import { PASSPHRASE_ENV } from '../../src/cess/keystore/index.js';
 import { DaemonClient } from '../../src/daemon/client.js';
 import { configPath } from '../../src/daemon/config.js';
 import { runDaemon, type RunningDaemon } from '../../src/daemon/run.js';
-import { setupDevice } from '../../src/daemon/setup.js';
 import { prepareSyncAccount } from '../../src/devnet/accounts.js';
+import { setUpFileKeyDevice } from '../support/device-setup.js';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
 
 const FAKE_GENESIS = `0x${'ab'.repeat(32)}`;
@@ -81,15 +81,15 @@ beforeAll(async () => {
   net = await startTestDevnet();
   work = await realpath(await mkdtemp(path.join(tmpdir(), 'cess-sync-network-')));
   const { mnemonic } = await prepareSyncAccount(net, { territory: 'net', gib: 5 });
-  process.env[PASSPHRASE_ENV] ??= randomBytes(16).toString('hex');
+  // The daemon below reads the passphrase from the environment.
+  const passphrase = (process.env[PASSPHRASE_ENV] ??= randomBytes(16).toString('hex'));
   stateDir = path.join(work, 'state');
-  const setup = await setupDevice({
+  const setup = await setUpFileKeyDevice(net, {
     stateDir,
-    network: { name: 'local', chain: [net.chainUrl], gateway: net.gatewayUrl },
     mnemonic,
     territory: 'net',
     deviceName: 'net-laptop',
-    keyStore: 'file',
+    passphrase,
   });
   expect(setup.todo).toEqual([]);
   daemon = await runDaemon({ stateDir, pollMs: 1000, log: (l) => logs.push(l) });

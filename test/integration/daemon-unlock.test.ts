@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unlockCommand } from '../../src/cli/unlock-command.js';
 import { DaemonApiError, DaemonClient } from '../../src/daemon/client.js';
 import { runDaemon, type RunningDaemon } from '../../src/daemon/run.js';
-import { setupDevice } from '../../src/daemon/setup.js';
 import { prepareSyncAccount } from '../../src/devnet/accounts.js';
-import { PASSPHRASE_ENV } from '../../src/cess/keystore/index.js';
+import { callApi } from '../support/api-server.js';
+import { setUpFileKeyDevice } from '../support/device-setup.js';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
 
 const PASSPHRASE = `right-${randomBytes(12).toString('hex')}`;
@@ -31,17 +31,9 @@ const logs: string[] = [];
 const seen: string[] = [];
 
 async function raw(method: string, route: string, body?: unknown): Promise<[number, unknown]> {
-  const res = await fetch(`${daemon.url}${route}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${daemon.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
+  const { status, text } = await callApi(daemon, method, route, body);
   seen.push(text);
-  return [res.status, JSON.parse(text) as unknown];
+  return [status, JSON.parse(text) as unknown];
 }
 
 beforeAll(async () => {
@@ -50,22 +42,14 @@ beforeAll(async () => {
   work = await realpath(await mkdtemp(path.join(tmpdir(), 'cess-sync-unlock-')));
   const { mnemonic } = await prepareSyncAccount(net, { territory: 'unlock', gib: 5 });
   stateDir = path.join(work, 'state');
-  const saved = process.env[PASSPHRASE_ENV];
-  process.env[PASSPHRASE_ENV] = PASSPHRASE; // setupDevice writes the key file with it
-  try {
-    const setup = await setupDevice({
-      stateDir,
-      network: { name: 'local', chain: [net.chainUrl], gateway: net.gatewayUrl },
-      mnemonic,
-      territory: 'unlock',
-      deviceName: 'unlock-laptop',
-      keyStore: 'file',
-    });
-    expect(setup.todo).toEqual([]);
-  } finally {
-    if (saved === undefined) delete process.env.CESS_SYNC_PASSPHRASE;
-    else process.env[PASSPHRASE_ENV] = saved;
-  }
+  const setup = await setUpFileKeyDevice(net, {
+    stateDir,
+    mnemonic,
+    territory: 'unlock',
+    deviceName: 'unlock-laptop',
+    passphrase: PASSPHRASE,
+  });
+  expect(setup.todo).toEqual([]);
   const env = { ...process.env };
   delete env.CESS_SYNC_PASSPHRASE; // locked mode: the daemon has no passphrase
   daemon = await runDaemon({ stateDir, env, pollMs: 1000, log: (l) => logs.push(l) });

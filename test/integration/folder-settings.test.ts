@@ -5,77 +5,31 @@
  * saved through the engine stops an upload, and removing a folder keeps everything while
  * adding it back neither duplicates nor conflicts.
  */
-import { Keyring } from '@polkadot/keyring';
-import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CessChain } from '../../src/cess/chain/client.js';
-import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
-import { prepareSyncAccount } from '../../src/devnet/accounts.js';
-import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
-import { SyncEngine } from '../../src/sync/engine/engine.js';
-import { deriveKeys } from '../../src/sync/format/index.js';
-import { Manifest } from '../../src/sync/manifest/index.js';
 import { pathOf } from '../../src/sync/model/tree.js';
-import { CessObjectStore } from '../../src/sync/remote/cess-object-store.js';
-import { Repository } from '../../src/sync/remote/repository.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
-import { listing } from '../support/sync-device.js';
-
-interface Device {
-  name: string;
-  root: string;
-  engine: SyncEngine;
-  manifest: Manifest;
-  chain: CessChain;
-}
+import { makeEngineNode, type EngineNode } from '../support/engine-node.js';
+import { fundSyncAccount, listing } from '../support/sync-device.js';
 
 let net: TestDevnet;
 let work: string;
 let mnemonic: string;
-let a: Device;
-let b: Device;
+let a: EngineNode;
+let b: EngineNode;
 let folderId: string;
 
-async function device(name: string): Promise<Device> {
-  const root = path.join(work, name, 'Sync');
-  await mkdir(root, { recursive: true });
-  const manifest = Manifest.open(path.join(work, name, 'manifest.sqlite'));
-  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
-    mnemonic,
-  );
-  const chain = await CessChain.connect({ endpoints: net.chainUrl });
-  const store = new CessObjectStore({
-    chain,
-    gateway: new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(pair) }),
-    account: pair,
-    territory: 'home',
-  });
-  const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
-  const engine = new SyncEngine({
-    manifest,
-    keys,
-    account: {
-      address: pair.address,
-      publicKey: pair.publicKey,
-      secretScalar: secretScalarFromKeyringPair(pair),
-    },
-    repo: new Repository(store, keys),
-    store,
-    deviceName: name,
-    watch: false,
-    pollMs: 0,
-    compaction: false,
-  });
-  await engine.start();
-  return { name, root, engine, manifest, chain };
+async function device(name: string): Promise<EngineNode> {
+  const d = await makeEngineNode(net, mnemonic, work, name, { compaction: false });
+  await d.engine.start();
+  return d;
 }
 
 /** Paths of the folder's remote tree as this device last read it from CESS. */
-function remotePaths(d: Device): string[] {
+function remotePaths(d: EngineNode): string[] {
   const t = d.manifest.loadTree(folderId, 'remote');
   return [...t.keys()]
     .map((id) => pathOf(t, id))
@@ -83,7 +37,7 @@ function remotePaths(d: Device): string[] {
     .sort();
 }
 
-const deletions = (d: Device) =>
+const deletions = (d: EngineNode) =>
   d.engine.recentActivity(500).filter((x) => x.kind === 'deleted' || x.kind === 'conflict');
 
 async function syncBoth(): Promise<void> {
@@ -93,12 +47,12 @@ async function syncBoth(): Promise<void> {
   await b.engine.syncNow();
 }
 
-const text = (d: Device, rel: string) => readFile(path.join(d.root, rel), 'utf8');
+const text = (d: EngineNode, rel: string) => readFile(path.join(d.root, rel), 'utf8');
 
 beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-folder-settings-'));
-  ({ mnemonic } = await prepareSyncAccount(net, { territory: 'home', gib: 20, funds: 100_000n }));
+  ({ mnemonic } = await fundSyncAccount(net, 20));
   a = await device('laptop');
   b = await device('desktop');
   await mkdir(path.join(a.root, 'Work/deep'), { recursive: true });
@@ -115,8 +69,7 @@ afterAll(async () => {
   for (const d of [a, b]) {
     if (!d) continue;
     await d.engine.stop();
-    d.manifest.close();
-    await d.chain.disconnect();
+    await d.close();
   }
   await net?.stop();
   if (work) await rm(work, { recursive: true, force: true });

@@ -4,7 +4,6 @@
  * device on the in-thread path downloads the files byte for byte, and the pass leaves no worker
  * running.
  */
-import { createCipheriv } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,32 +14,22 @@ import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
 import {
   fundSyncAccount,
   listing,
-  makeSyncDevice,
-  type SyncAccount,
+  makeSyncDevices,
   type SyncDevice,
 } from '../support/sync-device.js';
+import { bytesOf } from '../support/bytes.js';
 
 const FOLDER = 'f0000000000000000000000000000077';
 
 let net: TestDevnet;
 let work: string;
-let acct: SyncAccount;
-const devices: SyncDevice[] = [];
+let devices: SyncDevice[] = [];
 
 beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-packfile-'));
-  acct = await fundSyncAccount(net);
-  for (const name of ['worker', 'plain']) {
-    devices.push(
-      await makeSyncDevice(net, acct.mnemonic, {
-        name,
-        folderId: FOLDER,
-        root: path.join(work, name, 'Sync'),
-        manifestPath: path.join(work, name, 'manifest.sqlite'),
-      }),
-    );
-  }
+  const { mnemonic } = await fundSyncAccount(net);
+  devices = await makeSyncDevices(net, mnemonic, work, FOLDER, ['worker', 'plain']);
 }, 180_000);
 
 afterAll(async () => {
@@ -48,9 +37,6 @@ afterAll(async () => {
   await net?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-const bytesOf = (n: number, seed: number): Buffer =>
-  createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(n));
 
 describe('engine pass through the pack-file worker', () => {
   it('uploads through the worker; another device gets the same bytes', async () => {

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
-import { decapsulateReEncrypted, secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
-import { runCompaction, type CompactionContext } from '../../src/sync/compaction/index.js';
+import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
+import { runCompaction } from '../../src/sync/compaction/index.js';
 import { SyncEngine } from '../../src/sync/engine/engine.js';
 import {
   FormatError,
@@ -29,12 +29,14 @@ import { looksLikeShareRecordPack } from '../../src/sync/share/account-records.j
 import {
   gatewayRangeReader,
   listShareRecords,
-  parseShareLink,
   receiveShare,
   type RangeReader,
 } from '../../src/sync/share/index.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { engineOf, sharingOf } from '../support/engine-node.js';
+import { recipientKey, sealedFileNode } from '../support/share-key.js';
 import {
+  compactionContextOf,
   fundSyncAccount,
   makeSyncDevice,
   type SyncAccount,
@@ -54,29 +56,9 @@ let engineB: SyncEngine;
 let rPair: KeyringPair;
 let read: RangeReader;
 
-function engineOf(d: SyncDevice, name: string): SyncEngine {
-  return new SyncEngine({
-    manifest: d.manifest,
-    keys: d.ctx.keys,
-    account: {
-      address: acct.pair.address,
-      publicKey: acct.pair.publicKey,
-      secretScalar: d.ctx.account.secretScalar,
-    },
-    repo: d.repo,
-    store: d.store,
-    deviceName: name,
-    watch: false,
-    pollMs: 0,
-    compaction: false, // run by hand below, with a clock past the grace period
-    sharing: {
-      signer: keyringSigner(acct.pair),
-      proxy: d.gateway,
-      ss58Format: net.ss58Format,
-      receiveDir: path.join(work, name, 'received'),
-    },
-  });
-}
+/** A device's engine sharing as the daemon does; compaction is run by hand below. */
+const engineFor = (d: SyncDevice): SyncEngine =>
+  engineOf(d, { compaction: false, sharing: sharingOf(d, path.join(work, d.name, 'received')) });
 
 async function entryOf(d: SyncDevice, name: string): Promise<FileEntry> {
   await d.repo.refresh();
@@ -120,8 +102,8 @@ beforeAll(async () => {
   read = gatewayRangeReader(
     new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(rPair) }),
   );
-  engineA = engineOf(a, 'laptop');
-  engineB = engineOf(b, 'desktop');
+  engineA = engineFor(a);
+  engineB = engineFor(b);
 });
 
 afterAll(async () => {
@@ -205,22 +187,11 @@ describe('shares on every device of the owner', () => {
     await engineA.syncNow();
     const newEntry = await entryOf(a, 'plan.txt');
     expect(newEntry.contentId).not.toBe(oldEntry.contentId);
-    const l = parseShareLink(link);
-    const keyR = decapsulateReEncrypted(
-      secretScalarFromKeyringPair(rPair),
-      Buffer.from(l.X, 'base64'),
-      {
-        E: Buffer.from(l.capsule.E, 'base64'),
-        V: Buffer.from(l.capsule.V, 'base64'),
-        S: Buffer.from(l.capsule.S, 'base64'),
-      },
-    );
-    const at = a.repo.locate('filenode', newEntry.fileNode.blobId)!;
-    const sealed = await read(at.fid, at.entry.offset, at.entry.length);
+    const keyR = recipientKey(link, rPair);
+    const sealed = await sealedFileNode(a.repo, read, newEntry.fileNode.blobId);
     expect(() => openFileNode(keyR, newEntry.fileNode.blobId, sealed)).toThrow(FormatError);
     // Control: the key does open the shared (old) version's node.
-    const oldAt = a.repo.locate('filenode', oldEntry.fileNode.blobId)!;
-    const oldSealed = await read(oldAt.fid, oldAt.entry.offset, oldAt.entry.length);
+    const oldSealed = await sealedFileNode(a.repo, read, oldEntry.fileNode.blobId);
     expect(openFileNode(keyR, oldEntry.fileNode.blobId, oldSealed).size).toBe(12);
   });
 
@@ -238,15 +209,7 @@ describe('shares on every device of the owner', () => {
     const records = await shareRecordFids(a);
     expect(records.length).toBeGreaterThanOrEqual(1);
     let clock = Date.now();
-    const ctx: CompactionContext = {
-      manifest: a.manifest,
-      keys: a.ctx.keys,
-      secretScalar: a.ctx.account.secretScalar,
-      repo: a.repo,
-      store: a.store,
-      tmpDir: path.join(a.root, '.cess-sync', 'tmp'),
-      now: () => clock,
-    };
+    const ctx = compactionContextOf(a, () => clock);
     const run = () => runCompaction(ctx, { options: { graceMs: HOUR } });
     await run(); // first sight of every pack
     clock += 2 * HOUR;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
-import { decapsulateReEncrypted, secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
+import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
 import { SyncEngine } from '../../src/sync/engine/engine.js';
 import { syncFolderOnce } from '../../src/sync/engine/folder-sync.js';
 import { FormatError, openFileNode, type FileEntry } from '../../src/sync/format/index.js';
@@ -32,6 +32,8 @@ import {
   type ShareOwner,
 } from '../../src/sync/share/index.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { engineOf, sharingOf } from '../support/engine-node.js';
+import { recipientKey, sealedFileNode } from '../support/share-key.js';
 import {
   fundSyncAccount,
   makeSyncDevice,
@@ -185,14 +187,8 @@ describe('sharing a file version between accounts', () => {
     expect(existsSync(path.join(work, 'C', SHARED_WITH_ME))).toBe(false);
 
     const l = parseShareLink(link1);
-    const capsule = {
-      E: Buffer.from(l.capsule.E, 'base64'),
-      V: Buffer.from(l.capsule.V, 'base64'),
-      S: Buffer.from(l.capsule.S, 'base64'),
-    };
-    const X = Buffer.from(l.X, 'base64');
-    const keyB = decapsulateReEncrypted(secretScalarFromKeyringPair(bPair), X, capsule);
-    const keyC = decapsulateReEncrypted(secretScalarFromKeyringPair(cPair), X, capsule);
+    const keyB = recipientKey(link1, bPair);
+    const keyC = recipientKey(link1, cPair);
     expect(Buffer.compare(keyB, keyC)).not.toBe(0);
     const sealed = await read(l.manifest.fid, l.manifest.offset, l.manifest.length);
     expect(openShareManifest(keyB, l.manifest.blobId, sealed).name).toBe('report.bin');
@@ -291,28 +287,12 @@ describe('sharing a file version between accounts', () => {
 
     // B's key is the old version's K_f: it does not open the new version's file node, even
     // given its exact location (which nothing gives B).
-    const l = parseShareLink(link1);
-    const keyB = decapsulateReEncrypted(
-      secretScalarFromKeyringPair(bPair),
-      Buffer.from(l.X, 'base64'),
-      {
-        E: Buffer.from(l.capsule.E, 'base64'),
-        V: Buffer.from(l.capsule.V, 'base64'),
-        S: Buffer.from(l.capsule.S, 'base64'),
-      },
-    );
-    const at = a.repo.locate('filenode', newEntry.fileNode.blobId)!;
-    const sealedNode = await read(at.fid, at.entry.offset, at.entry.length);
+    const keyB = recipientKey(link1, bPair);
+    const sealedNode = await sealedFileNode(a.repo, read, newEntry.fileNode.blobId);
     expect(() => openFileNode(keyB, newEntry.fileNode.blobId, sealedNode)).toThrow(FormatError);
     // ...while the old version's node does open with it (the share is exactly that version).
-    const oldAt = a.repo.locate('filenode', oldEntry.fileNode.blobId)!;
-    expect(
-      openFileNode(
-        keyB,
-        oldEntry.fileNode.blobId,
-        await read(oldAt.fid, oldAt.entry.offset, oldAt.entry.length),
-      ).size,
-    ).toBe(ORIGINAL.length);
+    const oldSealed = await sealedFileNode(a.repo, read, oldEntry.fileNode.blobId);
+    expect(openFileNode(keyB, oldEntry.fileNode.blobId, oldSealed).size).toBe(ORIGINAL.length);
   });
 });
 
@@ -325,26 +305,7 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
     const { Manifest } = await import('../../src/sync/manifest/index.js');
     const { deriveKeys } = await import('../../src/sync/format/index.js');
     const { Repository } = await import('../../src/sync/remote/repository.js');
-    engineA = new SyncEngine({
-      manifest: a.manifest,
-      keys: a.ctx.keys,
-      account: {
-        address: acct.pair.address,
-        publicKey: acct.pair.publicKey,
-        secretScalar: a.ctx.account.secretScalar,
-      },
-      repo: a.repo,
-      store: a.store,
-      deviceName: 'owner',
-      watch: false,
-      pollMs: 0,
-      sharing: {
-        signer: keyringSigner(acct.pair),
-        proxy: a.gateway,
-        ss58Format: net.ss58Format,
-        receiveDir: path.join(work, 'A'),
-      },
-    });
+    engineA = engineOf(a, { sharing: sharingOf(a, path.join(work, 'A')) });
     await engineA.start();
     await engineA.syncNow();
     // B's engine: no folders, no funds; it only receives.

@@ -3,30 +3,17 @@
  * mass deletes confirmed by the user, status and activity — two engines of one account on the
  * local CESS network.
  */
-import { Keyring } from '@polkadot/keyring';
-import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CessChain } from '../../src/cess/chain/client.js';
-import { Cd2nClient, keyringSigner } from '../../src/cess/gateway/index.js';
-import { prepareSyncAccount } from '../../src/devnet/accounts.js';
-import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
 import { statusSchema, type DaemonEvent } from '../../src/sync/api/schema.js';
-import { SyncEngine } from '../../src/sync/engine/engine.js';
-import { deriveKeys } from '../../src/sync/format/index.js';
-import { Manifest } from '../../src/sync/manifest/index.js';
-import { CessObjectStore } from '../../src/sync/remote/cess-object-store.js';
-import { Repository } from '../../src/sync/remote/repository.js';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { makeEngineNode, type EngineNode } from '../support/engine-node.js';
+import { fundSyncAccount } from '../support/sync-device.js';
 
-interface Node {
-  root: string;
-  engine: SyncEngine;
-  manifest: Manifest;
-  chain: CessChain;
+interface Node extends EngineNode {
   events: DaemonEvent[];
 }
 
@@ -37,46 +24,18 @@ let laptop: Node;
 let desktop: Node;
 
 async function node(name: string, watch: boolean): Promise<Node> {
-  const root = path.join(work, name, 'Sync');
-  await mkdir(root, { recursive: true });
-  const manifest = Manifest.open(path.join(work, name, 'manifest.sqlite'));
-  const pair = new Keyring({ type: 'sr25519', ss58Format: net.ss58Format }).addFromMnemonic(
-    mnemonic,
-  );
-  const chain = await CessChain.connect({ endpoints: net.chainUrl });
-  const store = new CessObjectStore({
-    chain,
-    gateway: new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(pair) }),
-    account: pair,
-    territory: 'home',
-  });
-  const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
-  const engine = new SyncEngine({
-    manifest,
-    keys,
-    account: {
-      address: pair.address,
-      publicKey: pair.publicKey,
-      secretScalar: secretScalarFromKeyringPair(pair),
-    },
-    repo: new Repository(store, keys),
-    store,
-    deviceName: name,
-    watch,
-    pollMs: 0,
-    batchMs: 200,
-  });
+  const n = await makeEngineNode(net, mnemonic, work, name, { watch, batchMs: 200 });
   const events: DaemonEvent[] = [];
-  engine.subscribe((e) => events.push(e));
-  await engine.start();
-  await engine.addFolder({ root });
-  return { root, engine, manifest, chain, events };
+  n.engine.subscribe((e) => events.push(e));
+  await n.engine.start();
+  await n.engine.addFolder({ root: n.root });
+  return { ...n, events };
 }
 
 beforeAll(async () => {
   net = await startTestDevnet();
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-engine-'));
-  ({ mnemonic } = await prepareSyncAccount(net, { territory: 'home', gib: 20, funds: 100_000n }));
+  ({ mnemonic } = await fundSyncAccount(net, 20));
   laptop = await node('laptop', true);
   desktop = await node('desktop', false);
 });
@@ -85,8 +44,7 @@ afterAll(async () => {
   for (const n of [laptop, desktop]) {
     if (!n) continue;
     await n.engine.stop();
-    n.manifest.close();
-    await n.chain.disconnect();
+    await n.close();
   }
   await net?.stop();
   if (work) await rm(work, { recursive: true, force: true });

@@ -8,14 +8,13 @@
  * Prints `{"step":..., "fid":...}` on stdout just before the kill, or `{"done":true}` when the
  * run ends without reaching the step (exit code 0), or an error on stderr (exit code 1).
  */
-import path from 'node:path';
 import {
   runCompaction,
   type CompactionStep,
   type RetentionPolicy,
 } from '../../src/sync/compaction/index.js';
 import type { ChildConfig } from './sync-child.js';
-import { makeSyncDevice } from './sync-device.js';
+import { compactionContextOf, makeChildDevice } from './sync-device.js';
 
 export interface CompactionChildConfig extends ChildConfig {
   /** The fake clock's time for this run, ms. */
@@ -29,22 +28,9 @@ async function main(): Promise<void> {
   const arg = process.argv[2];
   if (!arg) throw new Error('usage: compaction-child.ts <config json>');
   const cfg = JSON.parse(arg) as CompactionChildConfig;
-  const d = await makeSyncDevice(cfg, cfg.mnemonic, {
-    name: cfg.deviceName,
-    folderId: cfg.folderId,
-    root: cfg.root,
-    manifestPath: cfg.manifestPath,
-  });
+  const d = await makeChildDevice(cfg);
   await runCompaction(
-    {
-      manifest: d.manifest,
-      keys: d.ctx.keys,
-      secretScalar: d.ctx.account.secretScalar,
-      repo: d.repo,
-      store: d.store,
-      tmpDir: path.join(d.root, '.cess-sync', 'tmp'),
-      now: () => cfg.nowMs,
-    },
+    compactionContextOf(d, () => cfg.nowMs),
     {
       retention: cfg.retention,
       options: { graceMs: cfg.graceMs },

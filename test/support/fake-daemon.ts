@@ -31,6 +31,7 @@ import {
   type Status,
   type SyncService,
 } from '../../src/sync/api/schema.js';
+import { zeroProgress } from './status.js';
 
 const mode = process.env.FAKE_MODE ?? 'serve';
 const stateDirIndex = process.argv.indexOf('--state-dir');
@@ -108,14 +109,7 @@ class FakeService implements SyncService {
       state: this.paused ? 'paused' : 'idle',
       account: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
       folders: [{ ...this.folder, state: this.paused ? 'paused' : 'idle' }],
-      progress: {
-        bytesDone: 0,
-        bytesTotal: 0,
-        filesDone: 0,
-        filesTotal: 0,
-        speed: 0,
-        etaSeconds: null,
-      },
+      progress: zeroProgress(),
       problems: this.problems,
     };
   }

@@ -8,15 +8,9 @@
  * or {"ok":false,"error":"..."} (exit code 1).
  */
 import { syncFolderOnce } from '../../src/sync/engine/folder-sync.js';
-import { makeSyncDevice, type NetworkAddress } from './sync-device.js';
+import { makeChildDevice, type ChildDeviceConfig } from './sync-device.js';
 
-export interface ChildConfig extends NetworkAddress {
-  mnemonic: string;
-  folderId: string;
-  root: string;
-  manifestPath: string;
-  deviceName: string;
-}
+export type ChildConfig = ChildDeviceConfig;
 
 export interface ChildResult {
   ok: boolean;
@@ -32,12 +26,7 @@ async function main(): Promise<void> {
   const arg = process.argv[2];
   if (!arg) throw new Error('usage: sync-child.ts <config json>');
   const cfg = JSON.parse(arg) as ChildConfig;
-  const device = await makeSyncDevice(cfg, cfg.mnemonic, {
-    name: cfg.deviceName,
-    folderId: cfg.folderId,
-    root: cfg.root,
-    manifestPath: cfg.manifestPath,
-  });
+  const device = await makeChildDevice(cfg);
   process.stderr.write('[sync-child] ready\n');
   const t0 = performance.now();
   try {

@@ -27,6 +27,8 @@ import { UsageError, type CliIO } from '../../src/cli/commands.js';
 import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
 import { ACCOUNT_ROUTES, accountInfoSchema } from '../../src/sync/api/account-schema.js';
 import type { Problem, SyncService } from '../../src/sync/api/schema.js';
+import { callApiJson } from '../support/api-server.js';
+import { territoryQuote } from '../support/cost-quote.js';
 
 const UNIT = 10n ** 18n;
 const GATEWAY_URL = 'http://127.0.0.1:8080';
@@ -52,17 +54,7 @@ class MemoryChain implements AccountChain {
     return this.t;
   }
   private q(gib: number, days: number, action: string): CostQuote {
-    const cost = (this.unitPrice / 30n) * BigInt(gib) * BigInt(days);
-    return {
-      cost,
-      formatted: this.format(cost),
-      unitPrice: this.unitPrice,
-      specVersion: 100,
-      gib,
-      days,
-      formula: 'f',
-      action,
-    };
+    return territoryQuote({ unitPrice: this.unitPrice, gib, days, action, formula: 'f' });
   }
   async quoteRenew(_o: string, name: string, days: number): Promise<CostQuote> {
     return this.q(Number(this.t!.totalSpace / GIB), days, `renewing '${name}'`);
@@ -157,19 +149,8 @@ async function harness(withService = true) {
     log: () => undefined,
   });
   const s = server;
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${s.url}${route}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${s.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    // A reply read field by field by the assertions (checked with the schemas where it matters).
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, json: (await res.json()) as Record<string, any> };
-  };
+  const call = (method: string, route: string, body?: unknown) =>
+    callApiJson(s, method, route, body);
   return { chain, service, call };
 }
 

@@ -2,11 +2,8 @@
 // (tools/compaction-vectors.ts), with the blob id and the AEAD re-derived independently, and a
 // Repository that finds records in its packs and stops deduplicating against doomed packs.
 import { readFileSync } from 'node:fs';
-import { createDecipheriv } from 'node:crypto';
 
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -27,7 +24,6 @@ import {
   storeSnapshot,
   Packer,
 } from '../../src/sync/format/index.js';
-import type { ObjectStore, StoredObject } from '../../src/sync/remote/object-store.js';
 import { Repository } from '../../src/sync/remote/repository.js';
 import {
   PACK_ID_TAIL,
@@ -35,20 +31,12 @@ import {
   buildCompactionVectors,
 } from '../../tools/compaction-vectors.js';
 import { VECTOR_SEED } from '../../tools/format-vectors.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { expectTreeBlobVector, type RecordPackVector } from '../support/record-vector.js';
 
-interface Vectors {
-  plaintextUtf8: string;
-  blobId: string;
-  pack: {
-    packId: string;
-    name: string;
-    hex: string;
-    entries: { type: string; id: string; offset: number; length: number }[];
-  };
-}
 const vectors = JSON.parse(
   readFileSync(new URL('../vectors/compaction-record.json', import.meta.url), 'utf8'),
-) as Vectors;
+) as RecordPackVector;
 const keys = deriveKeys(VECTOR_SEED);
 
 describe('compaction record', () => {
@@ -73,19 +61,7 @@ describe('compaction record', () => {
   });
 
   it('the blob id and encryption re-derive independently (HMAC type 3, AES-256-GCM, AD)', () => {
-    const plain = new TextEncoder().encode(vectors.plaintextUtf8);
-    const id = bytesToHex(hmac(sha256, keys.blobId, new Uint8Array([3, ...plain])));
-    expect(id).toBe(vectors.blobId);
-    const pack = hexToBytes(vectors.pack.hex);
-    const e = vectors.pack.entries[0]!;
-    expect(vectors.pack.entries).toHaveLength(1);
-    expect(e).toMatchObject({ type: 'tree', id, offset: 5 });
-    const blob = pack.subarray(e.offset, e.offset + e.length);
-    const d = createDecipheriv('aes-256-gcm', keys.metadata, blob.subarray(0, 12));
-    d.setAAD(new Uint8Array([1, 3, ...hexToBytes(id)]));
-    d.setAuthTag(blob.subarray(blob.length - 16));
-    const out = Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
-    expect(out.toString('utf8')).toBe(vectors.plaintextUtf8);
+    expectTreeBlobVector(vectors, keys.blobId, keys.metadata);
     expect(vectors.pack.packId).toBe(`43535243${Buffer.from(PACK_ID_TAIL).toString('hex')}`);
   });
 
@@ -136,34 +112,6 @@ describe('compaction record', () => {
     expect(latest.get('b')?.fid).toBe('5');
   });
 });
-
-/** An in-memory object store (the repository's only view of CESS). */
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, { bytes: Uint8Array; state: StoredObject['state'] }>();
-  private n = 0;
-  add(bytes: Uint8Array, state: StoredObject['state'] = 'stored'): string {
-    const fid = (++this.n).toString(16).padStart(64, '0');
-    this.objects.set(fid, { bytes, state });
-    return fid;
-  }
-  put(): Promise<string> {
-    throw new Error('not used');
-  }
-  list(): Promise<StoredObject[]> {
-    return Promise.resolve(
-      [...this.objects].map(([fid, o]) => ({ fid, size: o.bytes.length, state: o.state })),
-    );
-  }
-  read(fid: string, offset: number, length: number): Promise<Uint8Array> {
-    const o = this.objects.get(fid);
-    if (!o) return Promise.reject(new Error(`no object ${fid}`));
-    return Promise.resolve(o.bytes.subarray(offset, offset + length));
-  }
-  delete(fid: string): Promise<void> {
-    this.objects.delete(fid);
-    return Promise.resolve();
-  }
-}
 
 async function packWith(fill: (p: Packer) => Promise<unknown>): Promise<Uint8Array> {
   let out: Uint8Array | undefined;

@@ -1,38 +1,15 @@
 // When the engine compacts (src/sync/compaction/scheduler.ts), over an in-memory object store:
 // after N uploading passes, not while paused, on demand (dry run or not), always between passes.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CompactionScheduler, type SchedulerDeps } from '../../src/sync/compaction/scheduler.js';
 import { deriveKeys } from '../../src/sync/format/index.js';
 import { Manifest } from '../../src/sync/manifest/index.js';
-import type { ObjectStore, StoredObject } from '../../src/sync/remote/object-store.js';
 import { Repository } from '../../src/sync/remote/repository.js';
 import { addShareRecord } from '../../src/sync/share/index.js';
-
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, Uint8Array>();
-  async put(file: string): Promise<string> {
-    const fid = (this.objects.size + 1).toString(16).padStart(64, '0');
-    this.objects.set(fid, new Uint8Array(await readFile(file)));
-    return fid;
-  }
-  list(): Promise<StoredObject[]> {
-    return Promise.resolve(
-      [...this.objects].map(([fid, b]) => ({ fid, size: b.length, state: 'stored' as const })),
-    );
-  }
-  read(fid: string, offset: number, length: number): Promise<Uint8Array> {
-    return Promise.resolve(
-      (this.objects.get(fid) ?? new Uint8Array()).subarray(offset, offset + length),
-    );
-  }
-  delete(fid: string): Promise<void> {
-    this.objects.delete(fid);
-    return Promise.resolve();
-  }
-}
+import { MemoryStore } from '../support/memory-store.js';
 
 let dir: string;
 let manifest: Manifest;

@@ -9,55 +9,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DaemonApiError, DaemonClient } from '../../src/daemon/client.js';
 import { ROUTES, errorReplySchema } from '../../src/daemon/protocol.js';
-import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
+import type { DaemonServer } from '../../src/daemon/server.js';
 import {
-  API_VERSION,
   fileListSchema,
-  type DaemonEvent,
   type FileList,
   type FileService,
   type FilesQuery,
   type OpenFileRequest,
-  type Status,
-  type SyncService,
 } from '../../src/sync/api/schema.js';
-
-const STATUS: Status = {
-  apiVersion: API_VERSION,
-  state: 'idle',
-  account: 'cXalice',
-  folders: [],
-  progress: {
-    bytesDone: 0,
-    bytesTotal: 0,
-    filesDone: 0,
-    filesTotal: 0,
-    speed: 0,
-    etaSeconds: null,
-  },
-  problems: [],
-};
-
-/** Only status and subscribe are reached by these routes. */
-const sync: SyncService = {
-  status: () => STATUS,
-  pause: async () => undefined,
-  resume: async () => undefined,
-  syncNow: async () => undefined,
-  addFolder: async () => {
-    throw new Error('not used');
-  },
-  resolveProblem: async () => undefined,
-  getSettings: () => ({
-    uploadLimitBytesPerSec: null,
-    downloadLimitBytesPerSec: null,
-    maxDeletesPerPass: 1,
-    rescanIntervalSec: 1,
-  }),
-  setSettings: async (s) => s,
-  recentActivity: () => [],
-  subscribe: (_l: (e: DaemonEvent) => void) => () => undefined,
-};
+import { startApiServer } from '../support/api-server.js';
 
 class FakeFiles implements FileService {
   queries: FilesQuery[] = [];
@@ -101,7 +61,7 @@ let files: FakeFiles;
 beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'cess-sync-files-routes-'));
   files = new FakeFiles();
-  server = await startDaemonServer({ service: sync, files, stateDir, log: () => undefined });
+  server = await startApiServer({ files, stateDir });
 });
 afterEach(async () => {
   await server.close();
@@ -227,7 +187,7 @@ describe('the typed client', () => {
 describe('without a file service', () => {
   it('the routes do not exist', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cess-sync-files-routes-none-'));
-    const bare = await startDaemonServer({ service: sync, stateDir: dir, log: () => undefined });
+    const bare = await startApiServer({ stateDir: dir });
     try {
       const res = await fetch(`${bare.url}${ROUTES.files}`, {
         headers: { Authorization: `Bearer ${bare.token}` },

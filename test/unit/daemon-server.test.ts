@@ -29,6 +29,7 @@ import {
   type Status,
   type SyncService,
 } from '../../src/sync/api/schema.js';
+import { zeroProgress } from '../support/status.js';
 
 /** In-memory SyncService: records calls, emits events like the engine would. */
 class FakeService implements SyncService {
@@ -77,14 +78,7 @@ class FakeService implements SyncService {
       state: this.allPaused ? 'paused' : 'idle',
       account: 'cXalice',
       folders,
-      progress: {
-        bytesDone: 0,
-        bytesTotal: 0,
-        filesDone: 0,
-        filesTotal: 0,
-        speed: 0,
-        etaSeconds: null,
-      },
+      progress: zeroProgress(),
       problems: this.problems,
     };
     return this.corrupt ? ({ ...status, apiVersion: 99 } as unknown as Status) : status;

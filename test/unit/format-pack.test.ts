@@ -1,5 +1,4 @@
 // Packs, blobs and the write path: round trips, rotation, dedup, tamper and truncation detection.
-import { createCipheriv } from 'node:crypto';
 import { mkdtempSync, createWriteStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,14 +26,10 @@ import {
   writableSink,
   type PackInfo,
 } from '../../src/sync/format/index.js';
+import { bytesOf } from '../support/bytes.js';
 
 const keys = deriveKeys(new Uint8Array(32).fill(5));
 const other = deriveKeys(new Uint8Array(32).fill(6));
-const bytesOf = (n: number, seed: number): Uint8Array =>
-  new Uint8Array(
-    createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(n)),
-  );
-
 async function smallPack(): Promise<{ pack: Uint8Array; info: PackInfo; blobs: Uint8Array[] }> {
   const sink = new MemorySink();
   const w = new PackWriter(keys, sink);

@@ -15,6 +15,7 @@ import {
   type Problem,
   type Status,
 } from '../../src/sync/api/schema.js';
+import { zeroProgress } from '../support/status.js';
 
 const NOW = Date.UTC(2025, 10, 24, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -142,14 +143,7 @@ function status(problems: Problem[]): Status {
         pendingObjects: 0,
       },
     ],
-    progress: {
-      bytesDone: 0,
-      bytesTotal: 0,
-      filesDone: 0,
-      filesTotal: 0,
-      speed: 0,
-      etaSeconds: null,
-    },
+    progress: zeroProgress(),
     problems,
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../src/main/daemon/status-map.js';
 import type { SyncState } from '../../src/main/tray/tray-model.js';
 import { API_VERSION, type Activity, type Status } from '../../src/sync/api/schema.js';
+import { zeroProgress } from '../support/status.js';
 
 const ROOT = '/home/ana/CESS';
 const folders = [{ id: 'f1', root: ROOT }];
@@ -29,14 +30,7 @@ function status(patch: Partial<Status> = {}): Status {
         pendingObjects: 0,
       },
     ],
-    progress: {
-      bytesDone: 0,
-      bytesTotal: 0,
-      filesDone: 0,
-      filesTotal: 0,
-      speed: 0,
-      etaSeconds: null,
-    },
+    progress: zeroProgress(),
     problems: [],
     ...patch,
   };

@@ -50,6 +50,9 @@ import {
   type Status,
   type SyncService,
 } from '../../src/sync/api/schema.js';
+import { callApi } from '../support/api-server.js';
+import { territoryQuote } from '../support/cost-quote.js';
+import { zeroProgress } from '../support/status.js';
 
 const UNIT = 10n ** 18n;
 const SS58 = 11330;
@@ -85,17 +88,13 @@ class MemoryChain implements OnboardingChain {
     return { free, reserved: 0n, frozen: 0n, transferable: free };
   }
   async quoteMint(gib: number, days: number): Promise<CostQuote> {
-    const cost = (this.unitPrice / 30n) * BigInt(gib) * BigInt(days);
-    return {
-      cost,
-      formatted: this.format(cost),
+    return territoryQuote({
       unitPrice: this.unitPrice,
-      specVersion: 100,
       gib,
       days,
       formula: `${gib} GiB x ${days} days x UnitPrice / 30`,
       action: `minting ${gib} GiB for ${days} days`,
-    };
+    });
   }
   async territories(owner: string): Promise<Territory[]> {
     return [...this.territoryMap.values()].filter((t) => t.owner === owner);
@@ -193,14 +192,7 @@ class StartedFakeEngine implements StartedEngine, Pick<SyncService, 'status' | '
       state: 'idle',
       account: this.account,
       folders: this.folders,
-      progress: {
-        bytesDone: 0,
-        bytesTotal: 0,
-        filesDone: 0,
-        filesTotal: 0,
-        speed: 0,
-        etaSeconds: null,
-      },
+      progress: zeroProgress(),
       problems: [],
     };
   }
@@ -285,17 +277,9 @@ async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
     log,
   });
   const call: Harness['call'] = async (method, route, body) => {
-    const res = await fetch(`${server.url}${route}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${server.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
+    const { status, text } = await callApi(server, method, route, body);
     replies.push(text);
-    return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
+    return { status, json: text === '' ? undefined : JSON.parse(text) };
   };
   return { server, chain, stateDir, work, logs, replies, started, failStart, reach, call };
 }

@@ -3,16 +3,7 @@
  * the path checks (no '..', no absolute path, no symlink escape, not cess-sync's own files, no
  * launchers), and a real spawn of a recording opener through CESS_SYNC_OPENER.
  */
-import {
-  chmod,
-  mkdir,
-  mkdtemp,
-  readFile,
-  realpath,
-  rm,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +15,7 @@ import {
   openerCommand,
   resolveOpenTarget,
 } from '../../src/sync/engine/open-file.js';
+import { installRecordingOpener } from '../support/recording-opener.js';
 
 describe('openerCommand', () => {
   const abs = '/home/u/Sync/a b.txt';
@@ -173,24 +165,15 @@ describe('resolveOpenTarget', () => {
 
 describe('launching', () => {
   it('spawns the opener detached with the path as its argument, and reveals with --reveal', async () => {
-    const log = path.join(work, 'calls.log');
-    const recorder = path.join(work, 'recorder.sh');
-    await writeFile(
-      recorder,
-      `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> '${log}'; done\n`,
-    );
-    await chmod(recorder, 0o755);
-    const before = process.env.CESS_SYNC_OPENER;
-    process.env.CESS_SYNC_OPENER = recorder;
+    const opener = await installRecordingOpener(work);
     try {
       await openWithOs({ root, rel: 'docs/a b.txt', reveal: false });
       await openWithOs({ root, rel: 'docs', reveal: true });
     } finally {
-      if (before === undefined) delete process.env.CESS_SYNC_OPENER;
-      else process.env.CESS_SYNC_OPENER = before;
+      opener.restore();
     }
     const expected = `${path.join(root, 'docs', 'a b.txt')}\n--reveal\n${path.join(root, 'docs')}\n`;
-    await expect.poll(() => readFile(log, 'utf8').catch(() => '')).toBe(expected);
+    await expect.poll(opener.calls).toBe(expected);
   });
 
   it('an opener that cannot start is an error, not a silent success', async () => {

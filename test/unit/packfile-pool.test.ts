@@ -2,7 +2,6 @@
 // backpressure, errors surfacing as errors of the pack, shutdown; and the allocation-free
 // read/chunk path (borrowed chunks, reused read buffers) giving the same chunks and content ids.
 import { spawnSync } from 'node:child_process';
-import { createCipheriv } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +24,11 @@ import {
   type PackInfo,
 } from '../../src/sync/format/index.js';
 import { PackFilePool, PackFilePoolError, readBlocks } from '../../src/sync/packfile/index.js';
+import { bytesOf } from '../support/bytes.js';
 
 const keys = deriveKeys(new Uint8Array(32).fill(7));
 const dir = mkdtempSync(join(tmpdir(), 'cess-sync-packfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const bytesOf = (n: number, seed: number): Uint8Array =>
-  new Uint8Array(
-    createCipheriv('aes-256-ctr', Buffer.alloc(32, seed), Buffer.alloc(16)).update(Buffer.alloc(n)),
-  );
 
 /** A counter nonce source, so two writers produce the same bytes. */
 function counterNonces(): () => Uint8Array {
@@ -66,10 +61,22 @@ async function inThreadPack(seed: number): Promise<Uint8Array> {
   return sink.bytes();
 }
 
+/** Runs `fn` with a new pool, closed afterwards whatever happens. */
+async function withPool(
+  o: ConstructorParameters<typeof PackFilePool>[0],
+  fn: (pool: PackFilePool) => Promise<void>,
+): Promise<void> {
+  const pool = new PackFilePool(o);
+  try {
+    await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('PackFilePool', () => {
   it('writes the bytes of the in-thread writer and the fid segments of CESS', async () => {
-    const pool = new PackFilePool({ slotSize: 1024 * 1024 });
-    try {
+    await withPool({ slotSize: 1024 * 1024 }, async (pool) => {
       const file = join(dir, 'same.pack');
       const sink = pool.open(file, { fid: true });
       const info = await writeBlobs(
@@ -89,14 +96,11 @@ describe('PackFilePool', () => {
       const third = reader.entries[3]!;
       const plain = await reader.readBlob(third, chunkKey(keys, Buffer.from(third.id, 'hex')));
       expect(Buffer.compare(plain, bytesOf(SIZES[3]!, 4))).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('keeps each pack in order when packs interleave on one worker', async () => {
-    const pool = new PackFilePool({ slots: 2, slotSize: 1024 * 1024 });
-    try {
+    await withPool({ slots: 2, slotSize: 1024 * 1024 }, async (pool) => {
       const a = pool.open(join(dir, 'a.pack'));
       const b = pool.open(join(dir, 'b.pack'));
       const wa = new PackWriter(keys, a, { nonce: counterNonces(), packId });
@@ -122,14 +126,11 @@ describe('PackFilePool', () => {
       await Promise.all([a.close(), b.close()]);
       expect(Buffer.compare(readFileSync(a.path), await inThreadPack(10))).toBe(0);
       expect(Buffer.compare(readFileSync(b.path), await inThreadPack(20))).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('holds at most `slots` plaintext buffers in flight (backpressure)', async () => {
-    const pool = new PackFilePool({ slots: 2, slotSize: 64 * 1024 });
-    try {
+    await withPool({ slots: 2, slotSize: 64 * 1024 }, async (pool) => {
       const sink = pool.open(join(dir, 'bp.pack'));
       const key = new Uint8Array(32);
       const ad = new Uint8Array(34);
@@ -152,14 +153,11 @@ describe('PackFilePool', () => {
       const r = await sink.close();
       expect(r.size).toBe(39 * (1000 + 28));
       expect(r.segments).toBeNull();
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails the pack, not silently, when the worker cannot write it', async () => {
-    const pool = new PackFilePool();
-    try {
+    await withPool(undefined, async (pool) => {
       const sink = pool.open(join(dir, 'no-such-dir', 'x.pack'));
       sink.write(new Uint8Array(10));
       await expect(sink.close()).rejects.toThrow(/pack file: ENOENT/);
@@ -168,9 +166,7 @@ describe('PackFilePool', () => {
       const ok = pool.open(join(dir, 'ok.pack'));
       ok.write(new Uint8Array([1, 2, 3]));
       expect((await ok.close()).size).toBe(3);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('fails every open pack when the worker dies', async () => {

@@ -5,69 +5,20 @@
  * directory ('..', absolute, through a symbolic link) is refused with 400; a program or
  * launcher is refused with 409 would_run (revealing it is fine); unknown ids are 404.
  */
-import {
-  chmod,
-  mkdir,
-  mkdtemp,
-  readFile,
-  realpath,
-  rm,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/daemon/protocol.js';
-import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
-import {
-  API_VERSION,
-  type DaemonEvent,
-  type OpenReceivedRequest,
-  type ReceivedShareEntry,
-  type ShareService,
-  type Status,
-  type SyncService,
+import type { DaemonServer } from '../../src/daemon/server.js';
+import type {
+  OpenReceivedRequest,
+  ReceivedShareEntry,
+  ShareService,
 } from '../../src/sync/api/schema.js';
 import { openReceived } from '../../src/sync/share/received-open.js';
-
-class FakeEngine implements SyncService {
-  status(): Status {
-    return {
-      apiVersion: API_VERSION,
-      state: 'idle',
-      account: 'cXtest',
-      folders: [],
-      progress: {
-        bytesDone: 0,
-        bytesTotal: 0,
-        filesDone: 0,
-        filesTotal: 0,
-        speed: 0,
-        etaSeconds: null,
-      },
-      problems: [],
-    };
-  }
-  pause = async (): Promise<void> => undefined;
-  resume = async (): Promise<void> => undefined;
-  syncNow = async (): Promise<void> => undefined;
-  addFolder = (): never => {
-    throw new Error('not here');
-  };
-  resolveProblem = async (): Promise<void> => undefined;
-  getSettings = () => ({
-    uploadLimitBytesPerSec: null,
-    downloadLimitBytesPerSec: null,
-    maxDeletesPerPass: 1,
-    rescanIntervalSec: 1,
-  });
-  setSettings = async (s: ReturnType<FakeEngine['getSettings']>) => s;
-  recentActivity = () => [];
-  subscribe(_l: (e: DaemonEvent) => void): () => void {
-    return () => undefined;
-  }
-}
+import { callApi, startApiServer } from '../support/api-server.js';
+import { installRecordingOpener, type RecordingOpener } from '../support/recording-opener.js';
 
 const ID_FILE = '1'.repeat(32);
 const ID_FOLDER = '2'.repeat(32);
@@ -76,9 +27,8 @@ const ID_GONE = '3'.repeat(32);
 let work: string;
 let base: string;
 let server: DaemonServer;
-let log: string;
+let opener: RecordingOpener;
 let received: ReceivedShareEntry[];
-let before: string | undefined;
 
 const entry = (id: string, kind: 'file' | 'folder', p: string): ReceivedShareEntry => ({
   id,
@@ -95,17 +45,13 @@ const entry = (id: string, kind: 'file' | 'folder', p: string): ReceivedShareEnt
 });
 
 async function post(body: unknown): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${server.url}${ROUTES.sharesReceived}/open`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const res = await callApi(server, 'POST', `${ROUTES.sharesReceived}/open`, body);
   if (res.status === 204) return { status: 204 };
-  const j = (await res.json()) as { error: { code: string } };
+  const j = JSON.parse(res.text) as { error: { code: string } };
   return { status: res.status, code: j.error.code };
 }
 
-const calls = (): Promise<string> => readFile(log, 'utf8').catch(() => '');
+const calls = (): Promise<string> => opener.calls();
 
 beforeAll(async () => {
   work = await realpath(await mkdtemp(path.join(tmpdir(), 'cess-sync-received-open-')));
@@ -121,12 +67,7 @@ beforeAll(async () => {
     entry(ID_FOLDER, 'folder', path.join(base, 'Album')),
     entry(ID_GONE, 'file', path.join(base, 'moved-away.txt')),
   ];
-  log = path.join(work, 'calls.log');
-  const recorder = path.join(work, 'recorder.sh');
-  await writeFile(recorder, `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> '${log}'; done\n`);
-  await chmod(recorder, 0o755);
-  before = process.env.CESS_SYNC_OPENER;
-  process.env.CESS_SYNC_OPENER = recorder;
+  opener = await installRecordingOpener(work);
   const shares: ShareService = {
     share: () => Promise.reject(new Error('not here')),
     shares: () => [],
@@ -135,21 +76,15 @@ beforeAll(async () => {
     receivedShares: () => received,
     openReceived: (req: OpenReceivedRequest) => openReceived(received, req),
   };
-  server = await startDaemonServer({
-    service: new FakeEngine(),
-    shares,
-    stateDir: path.join(work, 'state'),
-    log: () => undefined,
-  });
+  server = await startApiServer({ shares, stateDir: path.join(work, 'state') });
 });
 
 beforeEach(async () => {
-  await rm(log, { force: true });
+  await opener.clear();
 });
 
 afterAll(async () => {
-  if (before === undefined) delete process.env.CESS_SYNC_OPENER;
-  else process.env.CESS_SYNC_OPENER = before;
+  opener?.restore();
   await server?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -158,7 +93,7 @@ describe('POST /api/v1/shares/received/open', () => {
   it('opens a received file, and reveals it', async () => {
     expect(await post({ id: ID_FILE })).toEqual({ status: 204 });
     await expect.poll(calls).toBe(`${path.join(base, 'report.pdf')}\n`);
-    await rm(log, { force: true });
+    await opener.clear();
     expect(await post({ id: ID_FILE, reveal: true })).toEqual({ status: 204 });
     await expect.poll(calls).toBe(`--reveal\n${path.join(base, 'report.pdf')}\n`);
   });

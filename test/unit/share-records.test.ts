@@ -2,14 +2,12 @@
 // test/vectors/share-record.json (tools/share-record-vectors.ts) with the key, blob id and AEAD
 // re-derived independently; the merge rule's algebra (fast-check); and two devices of one
 // account converging through an in-memory object store.
-import { createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
@@ -24,7 +22,6 @@ import {
   deriveMasterKey,
 } from '../../src/sync/format/index.js';
 import { Manifest } from '../../src/sync/manifest/index.js';
-import type { ObjectStore, StoredObject } from '../../src/sync/remote/object-store.js';
 import { Repository } from '../../src/sync/remote/repository.js';
 import {
   decodeShareRecord,
@@ -51,17 +48,11 @@ import {
   SHARE_RECORD_VECTOR,
   buildShareRecordVectors,
 } from '../../tools/share-record-vectors.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { expectTreeBlobVector, type RecordPackVector } from '../support/record-vector.js';
 
-interface Vectors {
+interface Vectors extends RecordPackVector {
   shareRecordKey: string;
-  plaintextUtf8: string;
-  blobId: string;
-  pack: {
-    packId: string;
-    name: string;
-    hex: string;
-    entries: { type: string; id: string; offset: number; length: number }[];
-  };
 }
 const vectorText = readFileSync(new URL('../vectors/share-record.json', import.meta.url), 'utf8');
 const vectors = JSON.parse(vectorText) as Vectors;
@@ -82,18 +73,7 @@ describe('share record format', () => {
       32,
     );
     expect(bytesToHex(key)).toBe(vectors.shareRecordKey);
-    const plain = enc(vectors.plaintextUtf8);
-    const id = bytesToHex(hmac(sha256, keys.blobId, new Uint8Array([3, ...plain])));
-    expect(id).toBe(vectors.blobId);
-    const e = vectors.pack.entries[0]!;
-    expect(vectors.pack.entries).toHaveLength(1);
-    expect(e).toMatchObject({ type: 'tree', id, offset: 5 });
-    const blob = hexToBytes(vectors.pack.hex).subarray(e.offset, e.offset + e.length);
-    const d = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12));
-    d.setAAD(new Uint8Array([1, 3, ...hexToBytes(id)]));
-    d.setAuthTag(blob.subarray(blob.length - 16));
-    const out = Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
-    expect(out.toString('utf8')).toBe(vectors.plaintextUtf8);
+    expectTreeBlobVector(vectors, keys.blobId, key);
     expect(vectors.pack.packId).toBe(`43535348${Buffer.from(SHARE_PACK_ID_TAIL).toString('hex')}`);
   });
 
@@ -244,30 +224,6 @@ describe('share list merge', () => {
 });
 
 // --- two devices through an object store ---------------------------------------------------
-
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, { bytes: Uint8Array; state: StoredObject['state'] }>();
-  private n = 0;
-  async put(file: string): Promise<string> {
-    const fid = (++this.n).toString(16).padStart(64, '0');
-    this.objects.set(fid, { bytes: new Uint8Array(await readFile(file)), state: 'stored' });
-    return fid;
-  }
-  list(): Promise<StoredObject[]> {
-    return Promise.resolve(
-      [...this.objects].map(([fid, o]) => ({ fid, size: o.bytes.length, state: o.state })),
-    );
-  }
-  read(fid: string, offset: number, length: number): Promise<Uint8Array> {
-    const o = this.objects.get(fid);
-    if (!o) return Promise.reject(new Error(`no object ${fid}`));
-    return Promise.resolve(o.bytes.subarray(offset, offset + length));
-  }
-  delete(fid: string): Promise<void> {
-    this.objects.delete(fid);
-    return Promise.resolve();
-  }
-}
 
 describe('two devices of one account', () => {
   let dir: string;

@@ -14,56 +14,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { DaemonApiError, DaemonClient, type EventSubscription } from '../../src/daemon/client.js';
 import { ROUTES } from '../../src/daemon/protocol.js';
-import { startDaemonServer, type DaemonServer } from '../../src/daemon/server.js';
+import type { DaemonServer } from '../../src/daemon/server.js';
 import { createIntegrationService } from '../../src/integrations/service.js';
-import {
-  API_VERSION,
-  type DaemonEvent,
-  type ShareRequestEvent,
-  type Status,
-  type SyncService,
-} from '../../src/sync/api/schema.js';
+import type { DaemonEvent, ShareRequestEvent } from '../../src/sync/api/schema.js';
 import { ShareError } from '../../src/sync/share/errors.js';
+import { startApiServer } from '../support/api-server.js';
+import { StubSyncService } from '../support/sync-service-stub.js';
 
-class FakeEngine implements SyncService {
-  readonly listeners = new Set<(e: DaemonEvent) => void>();
+class FakeEngine extends StubSyncService {
   requested: string[] = [];
-  status(): Status {
-    return {
-      apiVersion: API_VERSION,
-      state: 'idle',
-      account: 'cXtest',
-      folders: [],
-      progress: {
-        bytesDone: 0,
-        bytesTotal: 0,
-        filesDone: 0,
-        filesTotal: 0,
-        speed: 0,
-        etaSeconds: null,
-      },
-      problems: [],
-    };
-  }
-  pause = async (): Promise<void> => undefined;
-  resume = async (): Promise<void> => undefined;
-  syncNow = async (): Promise<void> => undefined;
-  addFolder = (): never => {
-    throw new Error('not here');
-  };
-  resolveProblem = async (): Promise<void> => undefined;
-  getSettings = () => ({
-    uploadLimitBytesPerSec: null,
-    downloadLimitBytesPerSec: null,
-    maxDeletesPerPass: 1,
-    rescanIntervalSec: 1,
-  });
-  setSettings = async (s: ReturnType<FakeEngine['getSettings']>) => s;
-  recentActivity = () => [];
-  subscribe(l: (e: DaemonEvent) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
   /** Like SyncEngine.requestShare: paths under /sync are synced, the rest refused. */
   async requestShare(absPath: string): Promise<ShareRequestEvent> {
     this.requested.push(absPath);
@@ -76,7 +35,7 @@ class FakeEngine implements SyncService {
       name: path.basename(absPath),
       kind: 'file',
     };
-    for (const l of this.listeners) l({ type: 'shareRequest', request });
+    this.emit({ type: 'shareRequest', request });
     return request;
   }
 }
@@ -119,7 +78,7 @@ async function settle(): Promise<void> {
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'cess-sync-share-verb-'));
   engine = new FakeEngine();
-  server = await startDaemonServer({
+  server = await startApiServer({
     service: engine,
     shareRequests: engine,
     integrations: createIntegrationService({
@@ -129,7 +88,6 @@ beforeAll(async () => {
       platform: 'linux',
     }),
     stateDir: path.join(work, 'state'),
-    log: () => undefined,
   });
   client = new DaemonClient({ url: server.url, token: server.token });
 });
