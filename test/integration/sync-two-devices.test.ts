@@ -162,6 +162,38 @@ describe('two devices, one account, one folder on CESS', () => {
     expect(existsSync(path.join(b.root, 'Big/inner/huge.bin'))).toBe(true);
   });
 
+  it('passes on both devices at the same moment lose nothing: each new file reaches both', async () => {
+    const [a, b] = devices as [Device, Device];
+    await writeFile(path.join(a.root, 'fork-doomed.txt'), 'deleted on the desktop in the fork\n');
+    await writeFile(path.join(a.root, 'fork-edited.txt'), 'one\n');
+    await sync(a);
+    await sync(b);
+    await writeFile(path.join(a.root, 'concurrent-a.txt'), 'written on the laptop\n');
+    await writeFile(path.join(a.root, 'fork-edited.txt'), 'two, on the laptop\n');
+    await writeFile(path.join(b.root, 'concurrent-b.txt'), 'written on the desktop\n');
+    await unlink(path.join(b.root, 'fork-doomed.txt'));
+    // Both read the same newest snapshot and both publish a child of it: a fork on CESS.
+    await Promise.all([sync(a), sync(b)]);
+    for (let i = 0; i < 2; i++) {
+      await sync(a);
+      await sync(b);
+    }
+    for (const d of [a, b]) {
+      expect(await readFile(path.join(d.root, 'concurrent-a.txt'), 'utf8')).toBe(
+        'written on the laptop\n',
+      );
+      expect(await readFile(path.join(d.root, 'concurrent-b.txt'), 'utf8')).toBe(
+        'written on the desktop\n',
+      );
+      // Planned from the common ancestor: a delete and an edit made in the fork both hold.
+      expect(existsSync(path.join(d.root, 'fork-doomed.txt'))).toBe(false);
+      expect(await readFile(path.join(d.root, 'fork-edited.txt'), 'utf8')).toBe(
+        'two, on the laptop\n',
+      );
+    }
+    expect(listing(a.root)).toEqual(listing(b.root));
+  });
+
   it('a second pass with nothing changed does nothing', async () => {
     const [a, b] = devices as [Device, Device];
     expect((await sync(a)).plan.ops).toEqual([]);

@@ -48,6 +48,7 @@ import type { RemoteProblem, Repository } from '../remote/repository.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import { scanFolder, type ScanProblem } from '../scan/index.js';
 import { reconcileRuleChange } from './folder-settings.js';
+import { baseSnapshotKey, chooseBase, type BaseSnapshot } from './fork.js';
 
 export interface AccountKeys {
   /** The account's sr25519 public key (PReT encapsulation target). */
@@ -183,9 +184,21 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   });
   await ctx.repo.refresh(ctx.signal);
   const remote = await ctx.repo.loadFolder(ctx.folderId);
-  const synced = ctx.manifest.loadTree(ctx.folderId, 'synced');
-  if (!synced.has(ROOT_ID))
-    synced.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
+  const stored = ctx.manifest.loadTree(ctx.folderId, 'synced');
+  if (!stored.has(ROOT_ID))
+    stored.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
+  // Another device's pass ran at the same time and won: plan against what both share (./fork.ts).
+  const base = chooseBase(
+    await ctx.repo.snapshots(ctx.folderId),
+    ctx.manifest.getState<BaseSnapshot>(baseSnapshotKey(ctx.folderId)) ?? null,
+    remote.snapshot,
+  );
+  const synced =
+    base.kind === 'stored'
+      ? stored
+      : base.kind === 'ancestor'
+        ? (await ctx.repo.loadSnapshot(base.ancestor)).tree
+        : new Map<ItemId, TreeNode>([[ROOT_ID, stored.get(ROOT_ID) as TreeNode]]);
 
   const visibleSynced = visibleTree(synced, ignore);
   // Selective sync and ignore rules hide items from the planner on every side: an excluded
@@ -254,6 +267,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     }
   }
 
+  let publishedSnapshot: BaseSnapshot | undefined;
   if (remoteChanged) {
     const uploadedPaths: string[] = [];
     const tmpDir = path.join(root, METADATA_DIR_NAME, 'tmp');
@@ -373,19 +387,22 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles, remote.withheld);
     const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
     const seq = ctx.manifest.tickLamport(parentSeq);
-    await storeSnapshot(
-      ctx.keys,
-      {
-        version: 1,
-        folderId: ctx.folderId,
-        deviceId: ctx.manifest.deviceId(),
-        seq,
-        parents: remote.snapshot ? [remote.snapshot.id] : [],
-        timeMs: now(),
-        tree: rootTree,
-      },
-      packer,
-    );
+    publishedSnapshot = {
+      seq,
+      id: await storeSnapshot(
+        ctx.keys,
+        {
+          version: 1,
+          folderId: ctx.folderId,
+          deviceId: ctx.manifest.deviceId(),
+          seq,
+          parents: remote.snapshot ? [remote.snapshot.id] : [],
+          timeMs: now(),
+          tree: rootTree,
+        },
+        packer,
+      ),
+    };
     await packer.flush();
     // Only now is the content durable on CESS (declared on chain): report it.
     for (const rel of uploadedPaths) ctx.onActivity?.('uploaded', rel);
@@ -398,10 +415,11 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   // Items hidden from this device (selective sync, ignore rules) were never agreed on here: the
   // base keeps what it had for them and gains nothing new, or re-including a folder would read
   // "absent here" as "deleted here".
+  const visibleStored = base.kind === 'stored' ? visibleSynced : visibleTree(stored, ignore);
   for (let added = true; added;) {
     added = false;
-    for (const [id, n] of synced) {
-      if (visibleSynced.has(id) || newSynced.has(id) || n.parentId === null) continue;
+    for (const [id, n] of stored) {
+      if (visibleStored.has(id) || newSynced.has(id) || n.parentId === null) continue;
       if (!newSynced.has(n.parentId)) continue;
       newSynced.set(id, n);
       added = true;
@@ -417,6 +435,19 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   }
   ctx.manifest.replaceTree(ctx.folderId, 'remote', remoteTree);
   ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced);
+  // After the base itself: a crash in between leaves an older id, an ancestor of what follows.
+  const baseNow: BaseSnapshot | null =
+    publishedSnapshot ??
+    (remote.snapshot ? { id: remote.snapshot.id, seq: remote.snapshot.snapshot.seq } : null);
+  if (baseNow !== null) ctx.manifest.setState(baseSnapshotKey(ctx.folderId), baseNow);
+  if (base.kind !== 'stored')
+    ctx.onActivity?.(
+      'merged',
+      '',
+      base.kind === 'ancestor'
+        ? 'another device synced at the same moment: merged from the version both had'
+        : 'another device synced at the same moment: merged without deleting anything',
+    );
   return result;
 }
 

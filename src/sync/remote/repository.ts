@@ -254,7 +254,8 @@ export class Repository {
   /**
    * The newest snapshot: highest Lamport seq; ties (two devices wrote concurrently from the same
    * parent) broken by device id then blob id, so every device picks the same one. The other
-   * device's changes are not lost: its next pass plans against this one and re-applies them.
+   * device's changes are not lost: its next pass plans against this one from the snapshot both
+   * descend from (engine/fork.ts) and re-applies them.
    */
   async latest(folderId: string): Promise<SnapshotRef | null> {
     const all = await this.snapshots(folderId);
