@@ -138,6 +138,7 @@ export function activityVerb(kind: string): string {
       conflict: 'Conflict',
       error: 'Error',
       restored: 'Restored',
+      merged: 'Merged',
     }[kind] ?? kind
   );
 }
