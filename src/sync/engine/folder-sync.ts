@@ -188,8 +188,8 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   if (!stored.has(ROOT_ID))
     stored.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
   // Another device's pass ran at the same time and won: plan against what both share (./fork.ts).
-  const base = chooseBase(
-    await ctx.repo.snapshots(ctx.folderId),
+  const base = await chooseBase(
+    () => ctx.repo.snapshots(ctx.folderId),
     ctx.manifest.getState<BaseSnapshot>(baseSnapshotKey(ctx.folderId)) ?? null,
     remote.snapshot,
   );

@@ -40,7 +40,8 @@ export interface BaseSnapshot {
 /**
  * Which base a pass plans against. `base`: the snapshot the stored merge base was taken from
  * (null: none recorded, as before this was kept: plan as usual); `latest`: the newest snapshot;
- * `snapshots`: the folder's snapshots on CESS (compaction may have forgotten some).
+ * `snapshots`: lists the folder's snapshots on CESS (compaction may have forgotten some), read
+ * only when the base is not the newest.
  *
  * A fork is declared only when it is proven: every path back from the newest snapshot passes
  * below the base's Lamport seq without meeting it (seqs fall strictly along parents, so it
@@ -48,13 +49,14 @@ export interface BaseSnapshot {
  * pass plans as usual: forks are seen within what retention keeps (every snapshot of the last
  * day by default), which is where concurrent passes are.
  */
-export function chooseBase(
-  snapshots: readonly SnapshotRef[],
+export async function chooseBase(
+  snapshots: () => Promise<readonly SnapshotRef[]>,
   base: BaseSnapshot | null,
   latest: SnapshotRef | null,
-): BaseDecision {
+): Promise<BaseDecision> {
+  // The usual case needs no walk of the history (and no listing of it).
   if (base === null || latest === null || latest.id === base.id) return { kind: 'stored' };
-  const byId = new Map(snapshots.map((s) => [s.id, s]));
+  const byId = new Map((await snapshots()).map((s) => [s.id, s]));
   const fromLatest = new Set<string>([latest.id]);
   const queue = [latest];
   let cut = false;
