@@ -10,7 +10,6 @@
  */
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +34,7 @@ import { Repository } from '../../src/sync/remote/repository.js';
 import { gatewayRangeReader, localProxy, receiveShare } from '../../src/sync/share/index.js';
 import type { CompactionChildConfig } from '../support/compaction-child.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { seededBytes } from '../support/bytes.js';
 import { runChild } from '../support/run-child.js';
 import { engineOf, sharingOf } from '../support/engine-node.js';
 import {
@@ -68,16 +68,6 @@ let work: string;
 let acct: SyncAccount;
 let clock = Date.UTC(2026, 0, 5, 10);
 const now = (): number => clock;
-
-function bytes(seed: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha512').update(seed).digest();
-  for (let o = 0; o < size; o += block.length) {
-    block.copy(out, o);
-    block = createHash('sha512').update(block).digest();
-  }
-  return out;
-}
 
 async function territoryBytes(): Promise<{ used: bigint; locked: bigint }> {
   const t = await laptop.chain.territory(acct.pair.address, TERRITORY);
@@ -176,7 +166,7 @@ describe('compaction on the local CESS network', () => {
     async () => {
       // Day 0: three versions of a.txt, plus b.bin and c.txt; day 2: b deleted, two more versions.
       await writeFile(path.join(laptop.root, 'a.txt'), A(1));
-      await writeFile(path.join(laptop.root, 'b.bin'), bytes('b', 300_000));
+      await writeFile(path.join(laptop.root, 'b.bin'), seededBytes('b', 300_000));
       await writeFile(path.join(laptop.root, 'c.txt'), 'c never changes\n');
       await pass();
       for (const v of [2, 3]) {
@@ -324,7 +314,7 @@ describe('compaction on the local CESS network', () => {
         type: 'sr25519',
         ss58Format: net.ss58Format,
       }).addFromMnemonic(mnemonicGenerate(24));
-      const shared = bytes('shared v1', 200_000);
+      const shared = seededBytes('shared v1', 200_000);
       await writeFile(path.join(laptop.root, 's.bin'), shared);
       clock += 60_000;
       await pass();
@@ -346,7 +336,7 @@ describe('compaction on the local CESS network', () => {
       new CompactionState(laptop.manifest).setSharePins([]);
 
       // A new version, then ten days: the shared version is in no retained snapshot any more.
-      await writeFile(path.join(laptop.root, 's.bin'), bytes('shared v2', 200_000));
+      await writeFile(path.join(laptop.root, 's.bin'), seededBytes('shared v2', 200_000));
       clock += 60_000;
       await pass();
       clock += 10 * DAY;

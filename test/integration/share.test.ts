@@ -6,7 +6,6 @@
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +31,7 @@ import {
   type ShareOwner,
 } from '../../src/sync/share/index.js';
 import { startTestDevnet, type TestDevnet } from '../support/devnet.js';
+import { seededBytes } from '../support/bytes.js';
 import { engineOf, sharingOf } from '../support/engine-node.js';
 import { recipientKey, sealedFileNode } from '../support/share-key.js';
 import {
@@ -51,17 +51,6 @@ let owner: ShareOwner;
 let bPair: KeyringPair;
 let cPair: KeyringPair;
 let read: RangeReader;
-
-/** ~3 MiB of deterministic bytes: several chunks, so chunk order and lengths are exercised. */
-function content(seed: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha512').update(seed).digest();
-  for (let o = 0; o < size; o += block.length) {
-    block.copy(out, o);
-    block = createHash('sha512').update(block).digest();
-  }
-  return out;
-}
 
 async function entryOf(name: string): Promise<FileEntry> {
   await a.repo.refresh();
@@ -105,7 +94,7 @@ async function expectShareError(p: Promise<unknown>, code: string): Promise<Shar
   return err as ShareError;
 }
 
-const ORIGINAL = content('original', 3 * 1024 * 1024 + 12345);
+const ORIGINAL = seededBytes('original', 3 * 1024 * 1024 + 12345);
 let link1 = '';
 
 beforeAll(async () => {
@@ -136,7 +125,7 @@ beforeAll(async () => {
   await mkdir(path.join(a.root, 'album/2024'), { recursive: true });
   await writeFile(path.join(a.root, 'album/cover.txt'), 'cover\n');
   await writeFile(path.join(a.root, 'album/2024/empty.txt'), '');
-  await writeFile(path.join(a.root, 'album/2024/photo.raw'), content('photo', 700_000));
+  await writeFile(path.join(a.root, 'album/2024/photo.raw'), seededBytes('photo', 700_000));
   const up = await syncFolderOnce(a.ctx);
   expect(up.uploaded).toBe(4);
 });
@@ -270,7 +259,7 @@ describe('sharing a file version between accounts', () => {
 
   it('a later version never reaches B: the old link yields the old bytes only', async () => {
     const oldEntry = await entryOf('report.bin');
-    const edited = content('edited', 2 * 1024 * 1024 + 7);
+    const edited = seededBytes('edited', 2 * 1024 * 1024 + 7);
     await writeFile(path.join(a.root, 'report.bin'), edited);
     expect((await syncFolderOnce(a.ctx)).uploaded).toBe(1);
     const newEntry = await entryOf('report.bin');
@@ -404,7 +393,7 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
     expect(
       Buffer.compare(
         await readFile(path.join(got.path!, '2024/photo.raw')),
-        content('photo', 700_000),
+        seededBytes('photo', 700_000),
       ),
     ).toBe(0);
 
@@ -421,7 +410,7 @@ describe('the engine: share by path, list, revoke, receive; folder shares', () =
   });
 
   it('shares a single file by path (a pass runs first, so the latest edit is shared)', async () => {
-    const latest = content('latest', 600_000);
+    const latest = seededBytes('latest', 600_000);
     await writeFile(path.join(a.root, 'report.bin'), latest);
     const rec = await engineA.share({
       path: path.join(a.root, 'report.bin'),

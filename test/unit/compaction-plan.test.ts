@@ -445,19 +445,25 @@ const empty = (p: CompactionPlan): boolean =>
   p.repack.groups.length === 0 &&
   p.undoom.length === 0;
 
+/** The simulation after the input's steps, its last pending snapshot published. */
+function simAfterSteps(g: SimInput): ReturnType<typeof buildSim> {
+  const sim = buildSim(g);
+  for (const s of g.steps) step(sim, s);
+  if (sim.pending) {
+    sim.snapshots.push({ keys: sim.pending, kept: true });
+    sim.pending = null;
+  }
+  return sim;
+}
+
 describe('compaction planner: properties (simulated devices, seeded)', () => {
   const runs = { seed: 20260105, numRuns: 300 };
 
   it('never deletes the only copy of a referenced blob, respects the grace period, never deletes a pinned pack', () => {
     fc.assert(
       fc.property(simArb, (g) => {
-        const sim = buildSim(g as SimInput);
-        for (const s of (g as SimInput).steps) step(sim, s);
+        const sim = simAfterSteps(g as SimInput);
         // Then time passes in large steps until both devices have nothing left to do.
-        if (sim.pending) {
-          sim.snapshots.push({ keys: sim.pending, kept: true });
-          sim.pending = null;
-        }
         for (let i = 0; i < 12; i++) {
           for (const dev of sim.devices) apply(sim, dev, devicePlan(sim, dev, OPTS));
           checkSafe(sim);
@@ -471,12 +477,7 @@ describe('compaction planner: properties (simulated devices, seeded)', () => {
   it('terminates: a quiet repository reaches a state where no device plans anything', () => {
     fc.assert(
       fc.property(simArb, (g) => {
-        const sim = buildSim(g as SimInput);
-        for (const s of (g as SimInput).steps) step(sim, s);
-        if (sim.pending) {
-          sim.snapshots.push({ keys: sim.pending, kept: true });
-          sim.pending = null;
-        }
+        const sim = simAfterSteps(g as SimInput);
         let quietFor = 0;
         for (let i = 0; i < 16 && quietFor < 2; i++) {
           let quiet = true;
