@@ -3,7 +3,8 @@
  * it reports.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,17 +47,23 @@ function nextBatch(batches: WatchBatch[], count: number, timeoutMs = 5000): Prom
   });
 }
 
+/** Starts the watcher on `root` with `rules`, without the timer; batches land in the array. */
+async function watchInto(rules: string, batchMs: number): Promise<WatchBatch[]> {
+  const batches: WatchBatch[] = [];
+  w = watchFolder({
+    root,
+    ignore: IgnoreMatcher.fromRules(rules),
+    batchMs,
+    fullRescanMs: 0,
+    onBatch: (b) => batches.push(b),
+  });
+  await w.ready;
+  return batches;
+}
+
 describe('watchFolder', () => {
   it('sees a burst of writes as one batch, without ignored paths', async () => {
-    const batches: WatchBatch[] = [];
-    w = watchFolder({
-      root,
-      ignore: IgnoreMatcher.fromRules('*.log\n'),
-      batchMs: 400,
-      fullRescanMs: 0,
-      onBatch: (b) => batches.push(b),
-    });
-    await w.ready;
+    const batches = await watchInto('*.log\n', 400);
     const names: string[] = [];
     for (let i = 0; i < 20; i++) {
       const rel = i % 2 === 0 ? `f${i}.txt` : `sub/f${i}.txt`;
@@ -107,4 +114,76 @@ describe('watchFolder', () => {
       manifest.close();
     }
   });
+
+  it('reports edits, deletes, renames and new directories of files it has no watch of its own on', async () => {
+    await mkdir(nodePath.join(root, 'sub', 'deep'), { recursive: true });
+    await writeFile(nodePath.join(root, 'sub', 'deep', 'edit.txt'), 'v1');
+    await writeFile(nodePath.join(root, 'sub', 'gone.txt'), 'x');
+    await writeFile(nodePath.join(root, 'sub', 'from.txt'), 'x');
+    await mkdir(nodePath.join(root, 'build'));
+    // dir-only rule: a directory named "build" is ignored, a file named "build" is not
+    const batches = await watchInto('build/\n', 300);
+    const seen = async (...want: string[]): Promise<void> => {
+      const t0 = Date.now();
+      for (;;) {
+        const got = new Set(batches.flatMap((b) => b.paths));
+        if (want.every((p) => got.has(p))) return;
+        if (Date.now() - t0 > 5000)
+          throw new Error(`not reported: ${want.filter((p) => !got.has(p)).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await writeFile(nodePath.join(root, 'sub', 'deep', 'edit.txt'), 'v2');
+    await seen('sub/deep/edit.txt');
+    await rm(nodePath.join(root, 'sub', 'gone.txt'));
+    await rename(nodePath.join(root, 'sub', 'from.txt'), nodePath.join(root, 'sub', 'to.txt'));
+    await seen('sub/gone.txt', 'sub/from.txt', 'sub/to.txt');
+    await mkdir(nodePath.join(root, 'newdir'));
+    await seen('newdir');
+    await new Promise((r) => setTimeout(r, 400)); // chokidar now watches newdir
+    await writeFile(nodePath.join(root, 'newdir', 'later.txt'), 'x');
+    await seen('newdir/later.txt');
+    await writeFile(nodePath.join(root, 'build', 'out.o'), 'ignored');
+    await rm(nodePath.join(root, 'build'), { recursive: true });
+    await writeFile(nodePath.join(root, 'build'), 'a file named build is synced');
+    await seen('build');
+    expect(batches.every((b) => !b.full)).toBe(true);
+    expect(batches.flatMap((b) => b.paths)).not.toContain('build/out.o');
+  });
+
+  // Counted through /proc: Linux only.
+  it.skipIf(process.platform !== 'linux')(
+    'keeps one inotify watch per directory, not per file',
+    async () => {
+      const base0 = inotifyWatches();
+      for (let d = 0; d < 5; d++) {
+        await mkdir(nodePath.join(root, `d${d}`));
+        for (let f = 0; f < 40; f++) await writeFile(nodePath.join(root, `d${d}`, `f${f}`), 'x');
+      }
+      w = watchFolder({
+        root,
+        ignore: IgnoreMatcher.fromRules(''),
+        fullRescanMs: 0,
+        onBatch: () => undefined,
+      });
+      await w.ready;
+      // root, sub, d0..d4: 7 directories; 200 files add nothing
+      expect(inotifyWatches() - base0).toBe(7);
+    },
+  );
 });
+
+/** Inotify watches this process holds, from /proc/self/fdinfo. */
+function inotifyWatches(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    try {
+      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // the fd closed while we listed
+    }
+  }
+  return n;
+}

@@ -94,9 +94,22 @@ function parseRules(text: string): string[] {
     .split(/\r?\n/);
 }
 
+/**
+ * The `ignore` package caches the answer for every path it is asked about, and its parents,
+ * for the life of the instance. A daemon asks about every file it ever sees (temp files
+ * included), so the cache would grow without end: the instances are rebuilt (a few dozen
+ * patterns, microseconds) after this many lookups.
+ */
+const LOOKUPS_PER_CACHE = 20_000;
+
+function mandatoryRules(): ignore.Ignore {
+  return ignore({ ignorecase: true }).add([...MANDATORY_PATTERNS]);
+}
+
 export class IgnoreMatcher {
-  private mandatory = ignore({ ignorecase: true }).add([...MANDATORY_PATTERNS]);
+  private mandatory = mandatoryRules();
   private rules: ignore.Ignore;
+  private lookups = 0;
   private exactNames: readonly string[];
   private excluded: string[];
   private ruleText: string;
@@ -176,6 +189,11 @@ export class IgnoreMatcher {
   explain(relPath: string, isDir: boolean): IgnoreDecision {
     const { path, trailingSlash } = normalizeRelPath(relPath);
     const probe = isDir || trailingSlash ? `${path}/` : path;
+    if (++this.lookups > LOOKUPS_PER_CACHE) {
+      this.lookups = 0;
+      this.mandatory = mandatoryRules();
+      this.rules = this.buildRules(this.ruleText);
+    }
 
     const m = this.mandatory.test(probe);
     if (m.ignored) return { ignored: true, source: 'mandatory', pattern: m.rule?.pattern ?? '' };

@@ -8,7 +8,7 @@
  */
 import nodePath from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import type { IgnoreMatcher } from '../ignore/index.js';
 
 export interface WatchBatch {
@@ -99,33 +99,88 @@ export function watchFolder(opts: WatchOptions): FolderWatcher {
     timer ??= setTimeout(flush, batchMs);
   };
 
+  const usePolling = opts.usePolling ?? false;
+  // Directories chokidar watches (absolute). Filled from the `ignored` callback, which chokidar
+  // calls with stats for every entry it lists, so it covers the initial tree too.
+  const knownDirs = new Set<string>();
+
+  const rescanAll = (): void => {
+    overflow = true;
+    dirty = new Set();
+    timer ??= setTimeout(flush, batchMs);
+  };
+
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
     followSymlinks: false,
     persistent: true,
-    usePolling: opts.usePolling ?? false,
-    // Prune ignored directories early (no watches under node_modules-like trees). Without
-    // stats the kind is unknown: only prune what is ignored as both file and directory; the
-    // event filter below decides exactly.
+    usePolling,
     ignored: (abs: string, stats?: Stats) => {
       const rel = relOf(root, abs);
       if (rel === undefined) return false;
-      if (stats !== undefined) return ignoredSafe(opts.ignore, rel, stats.isDirectory());
-      return ignoredSafe(opts.ignore, rel, false) && ignoredSafe(opts.ignore, rel, true);
+      if (stats === undefined) {
+        // Kind unknown: prune only what is ignored as both (the stat call decides exactly).
+        return ignoredSafe(opts.ignore, rel, false) && ignoredSafe(opts.ignore, rel, true);
+      }
+      const isDir = stats.isDirectory();
+      if (ignoredSafe(opts.ignore, rel, isDir)) return true;
+      if (isDir) {
+        knownDirs.add(abs);
+        return false;
+      }
+      // Why files are not handed to chokidar: it would keep one fs.watch (an inotify watch and
+      // a FSWatcher object) per file, ~5 KiB and a wakeup source each; 100k files cost
+      // 500 MiB and several % of a core at idle. A directory's own watch already reports
+      // every child change with the child's name (the 'raw' events below). Polling cannot:
+      // a directory's mtime does not move when a child's content does, so it keeps files.
+      return !usePolling;
     },
   });
 
-  watcher.on('all', (event, abs) => {
+  const markAbs = (abs: string, isDir: boolean | undefined): void => {
     const rel = relOf(root, abs);
     if (rel === undefined) return;
-    const isDir = event === 'addDir' || event === 'unlinkDir';
-    if (ignoredSafe(opts.ignore, rel, isDir)) return;
-    mark(rel);
+    const asFile = ignoredSafe(opts.ignore, rel, false);
+    const asDir = ignoredSafe(opts.ignore, rel, true);
+    let ignored = asFile && asDir;
+    if (asFile !== asDir) {
+      // Only dir-only or file-only rules (`build/`) need the kind; events are rare enough
+      // for one lstat each.
+      let dir = isDir;
+      if (dir === undefined) {
+        try {
+          dir = lstatSync(abs).isDirectory();
+        } catch {
+          dir = false; // gone: the scanner records the delete if it was known
+        }
+      }
+      ignored = dir ? asDir : asFile;
+    }
+    if (!ignored) mark(rel);
+  };
+
+  watcher.on('all', (event, abs) => {
+    if (event === 'unlinkDir') knownDirs.delete(abs);
+    markAbs(abs, event === 'addDir' || event === 'unlinkDir' ? true : undefined);
+  });
+  // A directory watch's raw event names the child that changed (created, written, removed,
+  // renamed, chmod): how file changes reach us now that files have no watch of their own.
+  watcher.on('raw', (_event: string, name: unknown, details: unknown) => {
+    const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof dir !== 'string') return;
+    const absDir = nodePath.resolve(dir);
+    if (typeof name !== 'string' || name === '') {
+      // No name (some platforms): look at the whole directory, the root being everything.
+      if (absDir === root) rescanAll();
+      else markAbs(absDir, true);
+      return;
+    }
+    const abs = nodePath.resolve(absDir, name);
+    markAbs(abs, knownDirs.has(abs) ? true : undefined);
   });
   watcher.on('error', (e) => {
     opts.onError?.(e);
-    overflow = true; // we may have lost events: rescan everything
-    timer ??= setTimeout(flush, batchMs);
+    rescanAll(); // we may have lost events
   });
 
   const periodic =
