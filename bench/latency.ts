@@ -10,35 +10,17 @@
  *
  * Genesis: CESS_GENESIS, else ../shared/cess/cess-testnet-spec-raw.json beside this checkout.
  */
-import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CessChain } from '../src/cess/chain/client.js';
-import { Cd2nClient, keyringSigner } from '../src/cess/gateway/index.js';
-import { secretScalarFromKeyringPair } from '../src/cess/pret/index.js';
-import { startDevnet, type Devnet } from '../src/devnet/network.js';
-import {
-  initFolderRoot,
-  syncFolderOnce,
-  type FolderSyncContext,
-} from '../src/sync/engine/folder-sync.js';
-import { deriveKeys } from '../src/sync/format/index.js';
+import { syncFolderOnce } from '../src/sync/engine/folder-sync.js';
 import { IgnoreMatcher } from '../src/sync/ignore/index.js';
-import { Manifest } from '../src/sync/manifest/index.js';
-import { CessObjectStore } from '../src/sync/remote/cess-object-store.js';
-import { Repository } from '../src/sync/remote/repository.js';
 import { watchFolder, type WatchBatch } from '../src/sync/scan/index.js';
+import { openDevnetSync } from './devnet-sync.js';
 import { isMain, type Row } from './lib.js';
-import { prepareSyncAccount } from '../src/devnet/accounts.js';
 
 const FOLDER = 'f0000000000000000000000000000001';
 const BATCH_MS = 500;
-
-export const GENESIS =
-  process.env.CESS_GENESIS ??
-  path.resolve(import.meta.dirname, '../../shared/cess/cess-testnet-spec-raw.json');
 
 export interface LatencyRound {
   /** Save (writeFile resolved) to the watcher's batch. */
@@ -56,89 +38,54 @@ export async function runLatencyBench(o: {
   log?: (m: string) => void;
 }): Promise<LatencyResult> {
   const log = o.log ?? console.log;
-  if (!existsSync(GENESIS)) return { skipped: `no CESS genesis at ${GENESIS} (set CESS_GENESIS)` };
   const work = await mkdtemp(path.join(tmpdir(), 'cess-sync-bench-lat-'));
-  let net: Devnet | undefined;
-  let chain: CessChain | undefined;
-  let manifest: Manifest | undefined;
   try {
-    const t0 = performance.now();
-    try {
-      net = await startDevnet({
-        genesisPath: GENESIS,
-        stateDir: path.join(work, 'devnet'),
-        minerDelay: 0,
-      });
-    } catch (e) {
-      return { skipped: `devnet did not start: ${(e as Error).message.split('\n')[0]}` };
-    }
-    const devnetStartMs = Math.round(performance.now() - t0);
+    const dn = await openDevnetSync(work);
+    if (typeof dn === 'string') return { skipped: dn };
+    const { devnetStartMs } = dn;
     log(`latency: devnet up in ${devnetStartMs} ms`);
-    const { mnemonic, pair: account } = await prepareSyncAccount(net, {
-      territory: 'sync',
-      gib: 20,
-      funds: 100_000n,
-    });
-
-    const root = path.join(work, 'laptop', 'Sync');
-    await mkdir(root, { recursive: true });
-    await initFolderRoot(root);
-    manifest = Manifest.open(path.join(work, 'laptop', 'manifest.sqlite'));
-    manifest.addFolder({ id: FOLDER, rootPath: root });
-    chain = await CessChain.connect({ endpoints: net.chainUrl });
-    const gateway = new Cd2nClient({ baseUrl: net.gatewayUrl, signer: keyringSigner(account) });
-    const store = new CessObjectStore({ chain, gateway, account, territory: 'sync' });
-    const keys = deriveKeys(mnemonicToMiniSecret(mnemonic));
-    const ctx: FolderSyncContext = {
-      folderId: FOLDER,
-      root,
-      manifest,
-      keys,
-      account: { publicKey: account.publicKey, secretScalar: secretScalarFromKeyringPair(account) },
-      repo: new Repository(store, keys),
-      store,
-      deviceName: 'laptop',
-    };
-
-    let waiting: ((b: WatchBatch) => void) | undefined;
-    const watcher = watchFolder({
-      root,
-      ignore: await IgnoreMatcher.load(root),
-      batchMs: BATCH_MS,
-      onBatch: (b) => waiting?.(b),
-    });
-    await watcher.ready;
-    const rounds: LatencyRound[] = [];
     try {
-      for (let i = 0; i <= o.rounds; i++) {
-        const batch = new Promise<WatchBatch>((resolve) => (waiting = resolve));
-        const s = performance.now();
-        await writeFile(path.join(root, `note-${i}.txt`), `a small edit number ${i}\n`);
-        await batch;
-        waiting = undefined;
-        const b = performance.now();
-        const res = await syncFolderOnce(ctx);
-        const e = performance.now();
-        if (res.uploaded < 1 || res.uploadedPacks.length < 1)
-          throw new Error(
-            `pass ${i} uploaded ${res.uploaded} files in ${res.uploadedPacks.length} packs`,
-          );
-        const round = {
-          batchMs: Math.round(b - s),
-          passMs: Math.round(e - b),
-          totalMs: Math.round(e - s),
-        };
-        log(`  ${i === 0 ? 'warm-up' : `round ${i}`}: ${JSON.stringify(round)}`);
-        if (i > 0) rounds.push(round);
+      const ctx = await dn.folder(FOLDER, 'Sync');
+      const root = ctx.root;
+      let waiting: ((b: WatchBatch) => void) | undefined;
+      const watcher = watchFolder({
+        root,
+        ignore: await IgnoreMatcher.load(root),
+        batchMs: BATCH_MS,
+        onBatch: (b) => waiting?.(b),
+      });
+      await watcher.ready;
+      const rounds: LatencyRound[] = [];
+      try {
+        for (let i = 0; i <= o.rounds; i++) {
+          const batch = new Promise<WatchBatch>((resolve) => (waiting = resolve));
+          const s = performance.now();
+          await writeFile(path.join(root, `note-${i}.txt`), `a small edit number ${i}\n`);
+          await batch;
+          waiting = undefined;
+          const b = performance.now();
+          const res = await syncFolderOnce(ctx);
+          const e = performance.now();
+          if (res.uploaded < 1 || res.uploadedPacks.length < 1)
+            throw new Error(
+              `pass ${i} uploaded ${res.uploaded} files in ${res.uploadedPacks.length} packs`,
+            );
+          const round = {
+            batchMs: Math.round(b - s),
+            passMs: Math.round(e - b),
+            totalMs: Math.round(e - s),
+          };
+          log(`  ${i === 0 ? 'warm-up' : `round ${i}`}: ${JSON.stringify(round)}`);
+          if (i > 0) rounds.push(round);
+        }
+      } finally {
+        await watcher.close();
       }
+      return { devnetStartMs, rounds, batchWindowMs: BATCH_MS };
     } finally {
-      await watcher.close();
+      await dn.close();
     }
-    return { devnetStartMs, rounds, batchWindowMs: BATCH_MS };
   } finally {
-    manifest?.close();
-    await chain?.disconnect();
-    await net?.stop();
     await rm(work, { recursive: true, force: true });
   }
 }

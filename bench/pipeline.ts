@@ -63,6 +63,7 @@ export async function pushFiles(
   let n = 0;
   type Sink = PackSink & { file: string; done: () => Promise<string[]> };
   const packer = new Packer(keys, {
+    overlap: 1, // as the engine: pack N is finished off while pack N+1 fills
     openSink: (): Sink => {
       const file = nodePath.join(packDir, `pack-${n++}`);
       if (pool) {

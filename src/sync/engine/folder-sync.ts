@@ -69,6 +69,8 @@ export interface FolderSyncContext {
   maxDeletesPerPass?: number;
   /** Passes uploading at least this many bytes encrypt on a worker thread (default 64 MiB). */
   packWorkerMinBytes?: number;
+  /** Packs uploading while the next fills (Packer `overlap`; default 1; bench/upload-pass.ts). */
+  uploadOverlap?: number;
   /** Selective sync: folders (sync paths) this device does not sync. */
   excluded?: readonly string[];
   now?: () => number;
@@ -296,6 +298,8 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
           });
         return Object.assign(writableSink(stream), { file, done });
       },
+      // Pack N uploads while pack N+1 fills (one upload at a time, in order).
+      overlap: ctx.uploadOverlap ?? 1,
       onPack: async (info, sink) => {
         const s = sink as unknown as { file: string; done: () => Promise<unknown> };
         await s.done();
@@ -310,100 +314,105 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
       },
     });
 
-    for (const op of uploads) {
-      switch (op.type) {
-        case 'uploadFile': {
-          const node = localTree.get(op.id);
-          const rel = pathOf(localTree, op.id);
-          if (!node || rel === null)
-            throw new Error(`upload of an item the local tree lacks: ${op.id}`);
-          // The tree has NFC names; the disk may have another form (an NFD name on Linux).
-          const onDisk = ctx.manifest.getLocalFile(ctx.folderId, rel)?.diskPath ?? rel;
-          const abs = resolveInsideRoot(root, onDisk);
-          await assertNoSymlinkInPath(root, onDisk);
-          const stored = await storeFileContent(
-            ctx.keys,
-            readBlocks(abs),
-            packer,
-            (id) => ctx.repo.has('data', id) || packer.has('data', id),
-          );
-          const enc = encapsulate(ctx.account.publicKey);
-          const blobId = await storeFileNode(ctx.keys, stored.node, enc.key, packer);
-          const entry: FileEntry = {
-            kind: 'file',
-            itemId: op.id,
-            name: op.name,
-            mtimeMs: Math.floor(node.mtimeMs ?? 0),
-            mode: node.mode ?? null,
-            size: stored.node.size,
-            contentId: stored.contentId,
-            fileNode: { blobId, capsule: capsuleToJsonValue(enc.capsule) },
-          };
-          remoteFiles.set(op.id, entry);
-          remoteTree.set(op.id, {
-            id: op.id,
-            parentId: op.parentId,
-            name: op.name,
-            kind: 'file',
-            contentId: stored.contentId,
-            size: stored.node.size,
-            mtimeMs: entry.mtimeMs,
-            ...(node.mode !== undefined ? { mode: node.mode } : {}),
-          });
-          result.uploaded++;
-          uploadedPaths.push(rel);
-          break;
+    try {
+      for (const op of uploads) {
+        switch (op.type) {
+          case 'uploadFile': {
+            const node = localTree.get(op.id);
+            const rel = pathOf(localTree, op.id);
+            if (!node || rel === null)
+              throw new Error(`upload of an item the local tree lacks: ${op.id}`);
+            // The tree has NFC names; the disk may have another form (an NFD name on Linux).
+            const onDisk = ctx.manifest.getLocalFile(ctx.folderId, rel)?.diskPath ?? rel;
+            const abs = resolveInsideRoot(root, onDisk);
+            await assertNoSymlinkInPath(root, onDisk);
+            const stored = await storeFileContent(
+              ctx.keys,
+              readBlocks(abs),
+              packer,
+              (id) => ctx.repo.has('data', id) || packer.has('data', id),
+            );
+            const enc = encapsulate(ctx.account.publicKey);
+            const blobId = await storeFileNode(ctx.keys, stored.node, enc.key, packer);
+            const entry: FileEntry = {
+              kind: 'file',
+              itemId: op.id,
+              name: op.name,
+              mtimeMs: Math.floor(node.mtimeMs ?? 0),
+              mode: node.mode ?? null,
+              size: stored.node.size,
+              contentId: stored.contentId,
+              fileNode: { blobId, capsule: capsuleToJsonValue(enc.capsule) },
+            };
+            remoteFiles.set(op.id, entry);
+            remoteTree.set(op.id, {
+              id: op.id,
+              parentId: op.parentId,
+              name: op.name,
+              kind: 'file',
+              contentId: stored.contentId,
+              size: stored.node.size,
+              mtimeMs: entry.mtimeMs,
+              ...(node.mode !== undefined ? { mode: node.mode } : {}),
+            });
+            result.uploaded++;
+            uploadedPaths.push(rel);
+            break;
+          }
+          case 'createRemoteDir': {
+            const node = localTree.get(op.id);
+            remoteTree.set(op.id, {
+              id: op.id,
+              parentId: op.parentId,
+              name: op.name,
+              kind: 'dir',
+              mtimeMs: Math.floor(node?.mtimeMs ?? now()),
+            });
+            break;
+          }
+          case 'moveRemote': {
+            const node = remoteTree.get(op.id);
+            if (!node) throw new Error(`move of an item the remote tree lacks: ${op.id}`);
+            remoteTree.set(op.id, { ...node, parentId: op.parentId, name: op.name });
+            const f = remoteFiles.get(op.id);
+            if (f) remoteFiles.set(op.id, { ...f, name: op.name });
+            ctx.onActivity?.('moved', pathOf(remoteTree, op.id) ?? op.name);
+            break;
+          }
+          case 'deleteRemote': {
+            ctx.onActivity?.('deleted', pathOf(remoteTree, op.id) ?? op.id, 'remote');
+            remoteTree.delete(op.id);
+            remoteFiles.delete(op.id);
+            break;
+          }
+          default:
+            break;
         }
-        case 'createRemoteDir': {
-          const node = localTree.get(op.id);
-          remoteTree.set(op.id, {
-            id: op.id,
-            parentId: op.parentId,
-            name: op.name,
-            kind: 'dir',
-            mtimeMs: Math.floor(node?.mtimeMs ?? now()),
-          });
-          break;
-        }
-        case 'moveRemote': {
-          const node = remoteTree.get(op.id);
-          if (!node) throw new Error(`move of an item the remote tree lacks: ${op.id}`);
-          remoteTree.set(op.id, { ...node, parentId: op.parentId, name: op.name });
-          const f = remoteFiles.get(op.id);
-          if (f) remoteFiles.set(op.id, { ...f, name: op.name });
-          ctx.onActivity?.('moved', pathOf(remoteTree, op.id) ?? op.name);
-          break;
-        }
-        case 'deleteRemote': {
-          ctx.onActivity?.('deleted', pathOf(remoteTree, op.id) ?? op.id, 'remote');
-          remoteTree.delete(op.id);
-          remoteFiles.delete(op.id);
-          break;
-        }
-        default:
-          break;
       }
+      const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles, remote.withheld);
+      const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
+      const seq = ctx.manifest.tickLamport(parentSeq);
+      publishedSnapshot = {
+        seq,
+        id: await storeSnapshot(
+          ctx.keys,
+          {
+            version: 1,
+            folderId: ctx.folderId,
+            deviceId: ctx.manifest.deviceId(),
+            seq,
+            parents: remote.snapshot ? [remote.snapshot.id] : [],
+            timeMs: now(),
+            tree: rootTree,
+          },
+          packer,
+        ),
+      };
+      await packer.flush();
+    } catch (e) {
+      await packer.settle(); // no upload outlives the failed pass
+      throw e;
     }
-    const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles, remote.withheld);
-    const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
-    const seq = ctx.manifest.tickLamport(parentSeq);
-    publishedSnapshot = {
-      seq,
-      id: await storeSnapshot(
-        ctx.keys,
-        {
-          version: 1,
-          folderId: ctx.folderId,
-          deviceId: ctx.manifest.deviceId(),
-          seq,
-          parents: remote.snapshot ? [remote.snapshot.id] : [],
-          timeMs: now(),
-          tree: rootTree,
-        },
-        packer,
-      ),
-    };
-    await packer.flush();
     // Only now is the content durable on CESS (declared on chain): report it.
     for (const rel of uploadedPaths) ctx.onActivity?.('uploaded', rel);
   }

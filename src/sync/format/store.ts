@@ -61,6 +61,13 @@ export interface PackerOptions {
   openSink: () => PackSink | Promise<PackSink>;
   /** Called with each finished pack, after its last byte went to its sink. */
   onPack: (info: PackInfo, sink: PackSink) => void | Promise<void>;
+  /**
+   * How many finished packs may still be in `onPack` while the next one fills (default 0: each
+   * `onPack` is awaited before another blob is added). With 1, pack N uploads while pack N+1
+   * is chunked and encrypted; `onPack` calls still run one at a time, in order. A failed
+   * `onPack` fails the next `add` or `flush`.
+   */
+  overlap?: number;
   target?: number;
   nonce?: NonceSource;
 }
@@ -71,6 +78,9 @@ export class Packer {
   private readonly opts: PackerOptions;
   private current: { writer: PackWriter; sink: PackSink } | undefined;
   private readonly written = new Set<string>();
+  /** onPack calls still running (never rejecting: a failure is kept in `failure`). */
+  private pending: Promise<void>[] = [];
+  private failure: { error: unknown } | undefined;
 
   constructor(keys: FormatKeys, options: PackerOptions) {
     this.keys = keys;
@@ -90,8 +100,13 @@ export class Packer {
     plaintext: Uint8Array,
     idBytes?: Uint8Array,
   ): Promise<boolean> {
+    this.throwIfFailed();
     if (this.has(type, id)) return false;
-    if (this.current && !this.current.writer.fits(plaintext.length)) await this.flush();
+    if (this.current && !this.current.writer.fits(plaintext.length)) {
+      const cur = this.current;
+      this.current = undefined;
+      await this.handOff(cur);
+    }
     if (!this.current) {
       const sink = await this.opts.openSink();
       const writer = new PackWriter(this.keys, sink, {
@@ -105,14 +120,44 @@ export class Packer {
     return true;
   }
 
-  /** Finishes the open pack, if any. */
+  /** Finishes the open pack, if any, and waits until every pack's `onPack` is done. */
   async flush(): Promise<PackInfo | undefined> {
     const cur = this.current;
-    if (!cur) return undefined;
     this.current = undefined;
-    const info = await cur.writer.finish();
-    await this.opts.onPack(info, cur.sink);
+    const info = cur ? await this.handOff(cur) : undefined;
+    while (this.pending.length > 0) await this.pending.shift();
+    this.throwIfFailed();
     return info;
+  }
+
+  /**
+   * Waits for the `onPack` calls still running, ignoring their failures: for a caller that is
+   * giving up (an error elsewhere), so no upload outlives it.
+   */
+  async settle(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
+  }
+
+  private async handOff(cur: { writer: PackWriter; sink: PackSink }): Promise<PackInfo> {
+    const info = await cur.writer.finish();
+    const overlap = Math.max(0, this.opts.overlap ?? 0);
+    if (overlap === 0) {
+      await this.opts.onPack(info, cur.sink);
+      return info;
+    }
+    while (this.pending.length >= overlap) await this.pending.shift();
+    this.throwIfFailed();
+    this.pending.push(
+      (async () => this.opts.onPack(info, cur.sink))().then(
+        () => undefined,
+        (error: unknown) => void (this.failure ??= { error }),
+      ),
+    );
+    return info;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 }
 
