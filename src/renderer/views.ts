@@ -16,6 +16,17 @@ import {
 
 /** Re-renders a container only when its data changed, so focus and hover survive status events. */
 const lastRendered = new Map<string, string>();
+const decorators = new Map<string, (() => void)[]>();
+
+/**
+ * Runs `fn` after each render of container `id`, before focus is put back: a module adding
+ * controls to drawn items (the folder cards' Settings…) gets its controls' focus kept too.
+ */
+export function afterRender(id: string, fn: () => void): void {
+  decorators.set(id, [...(decorators.get(id) ?? []), fn]);
+  fn();
+}
+
 function renderOnce(id: string, data: unknown, build: () => Node[]): void {
   const key = JSON.stringify(data);
   if (lastRendered.get(id) === key) return;
@@ -24,6 +35,7 @@ function renderOnce(id: string, data: unknown, build: () => Node[]): void {
   const focusedKey =
     document.activeElement instanceof HTMLElement ? document.activeElement.dataset.key : undefined;
   container.replaceChildren(...build());
+  for (const fn of decorators.get(id) ?? []) fn();
   if (focusedKey !== undefined) {
     container.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
   }

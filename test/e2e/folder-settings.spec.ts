@@ -130,3 +130,28 @@ test('selective sync and ignore rules from the folder settings dialog', async ({
     });
   }
 });
+
+test('the Settings… button keeps the focus when the folder list is drawn again', async ({
+  page,
+  daemon,
+}) => {
+  const folderId = await ensureFolder(daemon);
+  await page.goto(daemon.uiUrl);
+  const button = page.getByRole('button', { name: `Settings of ${daemon.folderPath}` });
+  await button.focus();
+  // Pausing the folder changes its card: the list is drawn anew and the button replaced.
+  await daemon.client.pause(folderId);
+  try {
+    const card = page.locator(`li.card.folder[data-folder="${folderId}"]`);
+    await expect(card.getByRole('button', { name: /Resume/ })).toBeVisible();
+    await expect(button).toBeFocused();
+    // Closing the dialog gives the focus back to the button that opened it.
+    await button.press('Enter');
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toBeHidden();
+    await expect(button).toBeFocused();
+  } finally {
+    await daemon.client.resume(folderId);
+  }
+});

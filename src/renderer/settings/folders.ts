@@ -10,6 +10,7 @@
 import type { FolderSettings, FolderTreeEntry } from '../../sync/api/folder-settings-schema.js';
 import { ApiError, type ApiClient } from '../api.js';
 import { byId, h, setText } from '../dom.js';
+import { afterRender } from '../views.js';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -418,6 +419,5 @@ export function startFolderSettings(api: ApiClient): void {
       );
     }
   };
-  new MutationObserver(decorate).observe(list, { childList: true, subtree: true });
-  decorate();
+  afterRender('folders', decorate);
 }
