@@ -1,0 +1,114 @@
+/**
+ * What the engine keeps in memory for each synced folder between passes (its watcher, last
+ * result, problems, running transfers), and small reads of a folder's state.
+ */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { EngineState, Problem } from '../api/schema.js';
+import { METADATA_DIR_NAME } from '../ignore/index.js';
+import type { Manifest } from '../manifest/index.js';
+import type { ItemId } from '../model/tree.js';
+import type { Plan } from '../planner/index.js';
+import type { FolderWatcher } from '../scan/index.js';
+
+export interface FolderRuntime {
+  id: string;
+  root: string;
+  paused: boolean;
+  watcher?: FolderWatcher;
+  lastSyncMs: number | null;
+  lastError: string | null;
+  offline: boolean;
+  /** Deletes above the cap waiting for the user; confirmed ones are let through once. */
+  held: Plan['held'];
+  allowHeldOnce: boolean;
+  problems: Problem[];
+  /** Files and bytes in the merge base, counted after each pass (status() is a hot path). */
+  totals: { files: number; bytes: number } | null;
+  /** The running pass's transfers (the file list's uploading/downloading), and those done. */
+  transfers: Map<ItemId, 'uploading' | 'downloading'>;
+  transferred: Set<string>;
+}
+
+/** A folder as it is attached: nothing synced yet in this run. */
+export function newFolderRuntime(id: string, root: string, paused: boolean): FolderRuntime {
+  return {
+    id,
+    root,
+    paused,
+    lastSyncMs: null,
+    lastError: null,
+    offline: false,
+    held: [],
+    allowHeldOnce: false,
+    problems: [],
+    totals: null,
+    transfers: new Map(),
+    transferred: new Set(),
+  };
+}
+
+export function folderState(
+  rt: FolderRuntime,
+  allPaused: boolean,
+  running: string | null,
+): EngineState {
+  if (rt.paused || allPaused) return 'paused';
+  if (running === rt.id) return 'syncing';
+  if (rt.offline) return 'offline';
+  if (rt.lastError) return 'error';
+  return 'idle';
+}
+
+/** The engine's state from its folders': the most pressing one. */
+export function engineState(states: EngineState[], allPaused: boolean): EngineState {
+  return allPaused
+    ? 'paused'
+    : states.includes('syncing')
+      ? 'syncing'
+      : states.includes('offline')
+        ? 'offline'
+        : states.includes('error')
+          ? 'error'
+          : states.length > 0 && states.every((s) => s === 'paused')
+            ? 'paused'
+            : 'idle';
+}
+
+export function isOfflineError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; kind?: string } | undefined;
+  const text = `${e?.name ?? ''} ${e?.kind ?? ''} ${e?.message ?? ''}`;
+  return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
+}
+
+/** Files and bytes in a folder's merge base. */
+export function countSynced(
+  manifest: Manifest,
+  folderId: string,
+): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const n of manifest.loadTree(folderId, 'synced').values()) {
+    if (n.kind === 'file') {
+      files++;
+      bytes += n.size ?? 0;
+    }
+  }
+  return { files, bytes };
+}
+
+/** The subfolders a folder's selective sync keeps off this device. */
+export function excludedOf(manifest: Manifest, folderId: string): string[] {
+  return ((manifest.getFolder(folderId)?.settings ?? {}) as { excluded?: string[] }).excluded ?? [];
+}
+
+/** A folder's temp directory (same file system as the folder: renames into place are atomic). */
+export function folderTmpDir(root: string): string {
+  return path.join(root, METADATA_DIR_NAME, 'tmp');
+}
+
+/** Temp space for account-wide work: the first folder's, or the OS's when there is none. */
+export function scratchDir(folders: ReadonlyMap<string, FolderRuntime>, fallback: string): string {
+  const first = folders.values().next().value;
+  return first ? folderTmpDir(first.root) : path.join(tmpdir(), fallback);
+}
