@@ -72,28 +72,32 @@ export class CompactionScheduler {
 
   /** Runs compaction now (between passes) and returns its report. */
   run(dryRun = false): Promise<CompactionReport> {
-    return this.deps.exclusive(async () => {
-      let report: CompactionReport;
-      try {
-        report = await runCompaction(this.deps.context(), {
-          retention: this.retention,
-          ...(this.cfg.options ? { options: this.cfg.options } : {}),
-          dryRun,
-        });
-      } catch (err) {
-        this.deps.failed?.(err instanceof Error ? err.message : String(err));
-        throw err;
-      }
-      if (!dryRun) {
-        this.uploads = 0;
-        this.deps.failed?.(null);
-      }
-      this.deps.log(
-        dryRun ? 'compaction-plan' : 'compacted',
-        `${report.deleted.length} objects deleted (${report.segmentsDeleted} segments), ${report.doomed.length} to delete after the grace period, ${report.repacked.newPacks.length} packs written, ${report.waiting.length} waiting${report.blocked ? `; ${report.blocked}` : ''}`,
-      );
-      return report;
-    });
+    return this.deps.exclusive(() => this.runBetweenPasses(dryRun));
+  }
+
+  private async runBetweenPasses(dryRun: boolean): Promise<CompactionReport> {
+    let report: CompactionReport;
+    try {
+      report = await runCompaction(this.deps.context(), {
+        retention: this.retention,
+        ...(this.cfg.options ? { options: this.cfg.options } : {}),
+        dryRun,
+      });
+    } catch (err) {
+      // A dry run frees nothing: its failure is its caller's, not a storage problem to show.
+      if (!dryRun) this.deps.failed?.(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    if (!dryRun) {
+      this.uploads = 0;
+      // A run that could not announce what it doomed frees nothing (the CLI exits 1 on it).
+      this.deps.failed?.(report.errors.length > 0 ? report.errors.join('; ') : null);
+    }
+    this.deps.log(
+      dryRun ? 'compaction-plan' : 'compacted',
+      `${report.deleted.length} objects deleted (${report.segmentsDeleted} segments), ${report.doomed.length} to delete after the grace period, ${report.repacked.newPacks.length} packs written, ${report.waiting.length} waiting${report.blocked ? `; ${report.blocked}` : ''}${report.errors.length > 0 ? `; ${report.errors.join('; ')}` : ''}`,
+    );
+    return report;
   }
 
   /** Records a new share's pins and publishes them (errors are logged; the next run retries). */
@@ -112,7 +116,11 @@ export class CompactionScheduler {
   private soon(): void {
     if (this.queued || this.deps.paused()) return;
     this.queued = true;
-    this.run()
+    this.deps
+      .exclusive(async () => {
+        // Paused while the pass ahead finished: skip; the next trigger after resume runs it.
+        if (!this.deps.paused()) await this.runBetweenPasses(false);
+      })
       .catch((err: unknown) =>
         this.deps.log('error', `compaction: ${err instanceof Error ? err.message : String(err)}`),
       )
