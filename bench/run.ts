@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
+import { engineIdleRows, runEngineIdleBench } from './engine-idle.js';
 import { formatThroughput } from './format-throughput.js';
 import { idleRows, runIdleBench } from './idle.js';
 import { latencyRows, runLatencyBench } from './latency.js';
@@ -72,7 +73,7 @@ async function step(name: string, fn: () => Promise<Row[]>): Promise<void> {
   log(`   ${name}: ${fmtMs(performance.now() - t0)}`);
 }
 
-// 1, 2 and 5 share one tree: the index, the rescan, then the idle watch on it.
+// 1, 2 and 5 share one tree: the index, the rescan, then the idle watch and engine on it.
 await step('scan + idle', async () => {
   const base = mkdtempSync(nodePath.join(tmpdir(), 'cess-sync-bench-scan-'));
   try {
@@ -99,6 +100,9 @@ await step('scan + idle', async () => {
     ];
     log('== idle watch');
     out.push(...idleRows(await runIdleBench(r.root, r.files, S.idleS)));
+    // The watcher alone is not what a user runs: the whole engine, synced and idle, too.
+    log('== engine idle (first sync of the tree, then idle)');
+    out.push(...engineIdleRows(await runEngineIdleBench(r.root, r.files, S.idleS)));
     return out;
   } finally {
     rmSync(base, { recursive: true, force: true });

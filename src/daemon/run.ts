@@ -20,7 +20,7 @@ import path from 'node:path';
 import { CessChain } from '../cess/chain/client.js';
 import { Cd2nClient, keyringSigner } from '../cess/gateway/index.js';
 import { openKeyStore, PASSPHRASE_ENV, type KeyStore } from '../cess/keystore/index.js';
-import { secretScalarFromKeyringPair } from '../cess/pret/index.js';
+import { pretAccountOf } from '../cess/pret/index.js';
 import { SyncEngine } from '../sync/engine/engine.js';
 import { localProxy } from '../sync/share/index.js';
 import { deriveKeys } from '../sync/format/index.js';
@@ -313,11 +313,7 @@ async function startEngine(
     const engine = new SyncEngine({
       manifest,
       keys,
-      account: {
-        address: pair.address,
-        publicKey: pair.publicKey,
-        secretScalar: secretScalarFromKeyringPair(pair),
-      },
+      account: pretAccountOf(pair),
       repo: new Repository(store, keys),
       store,
       deviceName: config.deviceName,

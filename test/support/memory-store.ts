@@ -8,6 +8,8 @@ import type { ObjectStore, StoredObject } from '../../src/sync/remote/object-sto
 export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, { bytes: Uint8Array; state: StoredObject['state'] }>();
   private n = 0;
+  /** list() calls (an engine lists once a pass and once a poll). */
+  lists = 0;
 
   /** Stores bytes directly (as if uploaded earlier); returns the fid. */
   add(bytes: Uint8Array, state: StoredObject['state'] = 'stored'): string {
@@ -19,6 +21,7 @@ export class MemoryStore implements ObjectStore {
     return this.add(new Uint8Array(await readFile(file)));
   }
   list(): Promise<StoredObject[]> {
+    this.lists++;
     return Promise.resolve(
       [...this.objects].map(([fid, o]) => ({ fid, size: o.bytes.length, state: o.state })),
     );

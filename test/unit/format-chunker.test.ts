@@ -127,3 +127,23 @@ function referenceLengthsToKeys(data: Uint8Array): string[] {
   }
   return out;
 }
+
+describe('chunker reuse (chunkStream keeps idle chunkers)', () => {
+  it('a stream abandoned mid-chunk leaves nothing behind for the next one', async () => {
+    const a = randomBytes(5000, 3);
+    const b = randomBytes(7000, 4);
+    // Abandon a stream with bytes pending in its chunker (its generator is returned early).
+    for await (const c of chunkStream([a], SMALL)) {
+      expect(c.length).toBeGreaterThan(0);
+      break;
+    }
+    // Streams in flight together get chunkers of their own, and all cut like the reference.
+    const [x, y] = await Promise.all([
+      streamLengths(b, [100, 3000], SMALL),
+      streamLengths(a, [17], SMALL),
+    ]);
+    expect(x).toEqual(referenceChunkLengths(b, SMALL));
+    expect(y).toEqual(referenceChunkLengths(a, SMALL));
+    expect(await streamLengths(b, [], SMALL)).toEqual(referenceChunkLengths(b, SMALL));
+  });
+});

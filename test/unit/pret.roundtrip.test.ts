@@ -448,3 +448,25 @@ describe('PReT randomSecretScalar', () => {
     expect(decapsulate(a, capsule)).toEqual(key);
   });
 });
+
+describe('encapsulation to many keys (the per-key tables are a bounded cache)', () => {
+  it('each key decapsulates its own capsules, in any order, beyond the cache size', () => {
+    const sks = Array.from({ length: 7 }, () => randomSecretScalar());
+    const pks = sks.map((sk) => publicKeyFromSecretScalar(sk));
+    for (const round of [0, 1]) {
+      for (let i = 0; i < sks.length; i++) {
+        const j = round === 0 ? i : sks.length - 1 - i;
+        const { key, capsule } = encapsulate(pks[j]!);
+        expect(decapsulate(sks[j]!, decodeCapsuleJson(encodeCapsuleJson(capsule)))).toEqual(key);
+        expect(() => decapsulate(sks[(j + 1) % sks.length]!, capsule)).not.toThrow();
+        expect(decapsulate(sks[(j + 1) % sks.length]!, capsule)).not.toEqual(key);
+      }
+    }
+  });
+
+  it('a capsule altered after encapsulate is still refused on encoding', () => {
+    const { capsule } = encapsulate(publicKeyFromSecretScalar(randomSecretScalar()));
+    const bad: Capsule = { ...capsule, E: new Uint8Array(32).fill(0xff) };
+    expect(() => encodeCapsuleJson(bad)).toThrow(PretError);
+  });
+});

@@ -51,8 +51,18 @@ export function parseCapsule(capsule: Capsule, what = 'capsule'): ParsedCapsule 
   };
 }
 
+/** Capsules encapsulate() made in this process: valid by construction, not parsed again. */
+const fresh = new WeakSet<Capsule>();
+
+/** Notes a capsule as made here (scheme.ts encapsulate); returns it. */
+export function madeHere(capsule: Capsule): Capsule {
+  fresh.add(capsule);
+  return capsule;
+}
+
 export function capsuleToJsonValue(capsule: Capsule): CapsuleJson {
-  parseCapsule(capsule);
+  // Decoding both points costs two inverse square roots a file version on upload.
+  if (!fresh.has(capsule)) parseCapsule(capsule);
   return { E: toBase64(capsule.E), V: toBase64(capsule.V), S: toBase64(capsule.S) };
 }
 

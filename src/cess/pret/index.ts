@@ -37,6 +37,7 @@ export {
   publicKeyFromAddress,
   publicKeyFromSecretScalar,
   randomSecretScalar,
+  pretAccountOf,
   secretScalarFromKeyringPair,
   secretScalarFromMnemonic,
   secretScalarFromSr25519,

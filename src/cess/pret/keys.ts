@@ -159,3 +159,16 @@ export function secretScalarFromKeyringPair(pair: KeyringPair): Uint8Array {
     encoded.fill(0);
   }
 }
+
+/** An unlocked sr25519 pair as the sync engine's account: address, public key, secret scalar. */
+export function pretAccountOf(pair: KeyringPair): {
+  address: string;
+  publicKey: Uint8Array;
+  secretScalar: Uint8Array;
+} {
+  return {
+    address: pair.address,
+    publicKey: pair.publicKey,
+    secretScalar: secretScalarFromKeyringPair(pair),
+  };
+}

@@ -13,8 +13,9 @@
  * canonical scalars (schnorrkel's form; see keys.ts for sr25519/polkadot.js keys), public keys
  * and X are 32-byte ristretto255 encodings, rk is a 32-byte scalar.
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { PretError } from './errors.js';
-import { parseCapsule, type Capsule, type ParsedCapsule } from './capsule.js';
+import { madeHere, parseCapsule, type Capsule, type ParsedCapsule } from './capsule.js';
 import {
   baseMul,
   decodeNonZeroScalar,
@@ -24,6 +25,7 @@ import {
   fromBase64Strict32,
   hashToScalar,
   keyFromPoint,
+  POINT_LENGTH,
   pointMul,
   pointMulPublic,
   pointText,
@@ -72,17 +74,41 @@ function isValid(c: ParsedCapsule): boolean {
  * recipient, through a proxy) recover it. rng defaults to a cryptographically secure source;
  * it is drawn from for e then v, 64 bytes each.
  */
+/**
+ * Decoded public keys with multiplication tables attached. A sync client encapsulates every
+ * file version to the same key, and k·A with A's tables is ~6x faster (0.15 ms against 0.9 ms,
+ * measured; still noble's constant-time path). Tables take ~0.6 MiB a key: a few are kept.
+ */
+const tabled = new Map<string, RistrettoPoint>();
+const TABLED_KEYS = 4;
+
+function publicKeyPoint(pk: Uint8Array): RistrettoPoint {
+  if (!(pk instanceof Uint8Array) || pk.length !== POINT_LENGTH)
+    return decodePoint(pk, 'public key', 'INVALID_PUBLIC_KEY'); // throws the precise error
+  const hex = bytesToHex(pk);
+  let p = tabled.get(hex);
+  if (p === undefined) {
+    p = decodePoint(pk, 'public key', 'INVALID_PUBLIC_KEY');
+    p.precompute(8, false);
+    if (tabled.size >= TABLED_KEYS) tabled.delete(tabled.keys().next().value as string);
+    tabled.set(hex, p);
+  }
+  return p;
+}
+
 export function encapsulate(pkA: Uint8Array, rng: Rng = secureRng): Encapsulation {
-  const A = decodePoint(pkA, 'public key', 'INVALID_PUBLIC_KEY');
+  const A = publicKeyPoint(pkA);
   const e = randomScalar(rng);
   const v = randomScalar(rng);
   const ev = scalarAdd(e, v);
   if (ev === 0n) throw new PretError('RNG_FAILURE', 'rng: drew e = -v');
-  const E = baseMul(e);
-  const V = baseMul(v);
-  const s = scalarAdd(v, scalarMul(e, challenge(E, V)));
+  // Each encoding is an inverse square root (~0.15 ms): E and V are encoded once, for the
+  // challenge and the capsule alike.
+  const Eb = encodePoint(baseMul(e));
+  const Vb = encodePoint(baseMul(v));
+  const s = scalarAdd(v, scalarMul(e, hashToScalar(Eb, Vb)));
   const key = keyFromPoint(pointMul(A, ev));
-  return { key, capsule: { E: encodePoint(E), V: encodePoint(V), S: encodeScalar(s) } };
+  return { key, capsule: madeHere({ E: Eb, V: Vb, S: encodeScalar(s) }) };
 }
 
 /**

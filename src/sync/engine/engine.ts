@@ -47,7 +47,7 @@ import {
 import { IgnoreMatcher } from '../ignore/index.js';
 import { pathOf, type ItemId } from '../model/tree.js';
 import { watchFolder } from '../scan/index.js';
-import { initFolderRoot, syncFolderOnce } from './folder-sync.js';
+import { initFolderRoot, remoteTreeKey, syncFolderOnce } from './folder-sync.js';
 import { takeRemovedFolderId } from './folder-settings.js';
 import type {
   FolderSettings,
@@ -168,9 +168,7 @@ export class SyncEngine
     }
     const pollMs = this.o.pollMs ?? 15_000;
     if (pollMs > 0) {
-      this.pollTimer = setInterval(() => {
-        for (const id of this.folders.keys()) this.schedule(id);
-      }, pollMs);
+      this.pollTimer = setInterval(() => void this.poll(), pollMs);
       this.pollTimer.unref();
     }
     for (const id of this.folders.keys()) this.schedule(id);
@@ -210,6 +208,39 @@ export class SyncEngine
         rt.lastError = `cannot watch ${root}: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
+  }
+
+  /**
+   * The periodic look for changes. A pass of 100,000 files costs seconds of CPU even when
+   * nothing changed (scan, snapshot, plan), so a watched folder gets one only when CESS has a
+   * snapshot its stored remote tree is not: local changes schedule their own pass through the
+   * watcher, and its hourly full rescan is the safety net. A folder without a working watcher,
+   * or whose last pass failed (offline, an error to retry), gets a pass on every poll as before.
+   */
+  private async poll(): Promise<void> {
+    if (this.stopped || this.allPaused) return;
+    const due = new Set<string>();
+    for (const rt of this.folders.values())
+      if (!rt.paused && (rt.watcher === undefined || rt.lastError !== null || rt.rescanSoon))
+        due.add(rt.id);
+    try {
+      await this.passes.exclusive(async () => {
+        if (this.stopped) return;
+        await this.o.repo.refresh();
+        if (this.trackPending() > 0) this.emitStatus();
+        for (const rt of this.folders.values()) {
+          if (rt.paused || due.has(rt.id)) continue;
+          const latest = (await this.o.repo.latest(rt.id))?.id ?? null;
+          const stored = this.o.manifest.getState<string | null>(remoteTreeKey(rt.id));
+          if (stored === undefined || stored !== latest) due.add(rt.id);
+        }
+        await this.shareOps.syncShares();
+      });
+    } catch {
+      // CESS unreachable or a bad reply: the passes meet the same error and report it.
+      for (const rt of this.folders.values()) if (!rt.paused) due.add(rt.id);
+    }
+    for (const id of due) void this.schedule(id);
   }
 
   /** Queues a pass of a folder unless one is already queued for it. */
@@ -267,6 +298,7 @@ export class SyncEngine
       rt.lastSyncMs = this.now();
       rt.lastError = null;
       rt.offline = false;
+      rt.rescanSoon = result.scanProblems.some((p) => p.code === 'CHANGED_DURING_HASH');
       rt.held = result.plan.held;
       rt.problems = folderProblems(
         folderId,
@@ -297,13 +329,18 @@ export class SyncEngine
   }
 
   /** Pending objects whose deals the miners finished become stored. */
-  private trackPending(): void {
+  private trackPending(): number {
     const stored = new Set(
       this.o.repo.storedObjects.filter((s) => s.state === 'stored').map((s) => s.fid),
     );
+    let marked = 0;
     for (const p of this.o.manifest.listPendingObjects('pending')) {
-      if (stored.has(p.fid)) this.o.manifest.markObjectStored(p.fid);
+      if (stored.has(p.fid)) {
+        this.o.manifest.markObjectStored(p.fid);
+        marked++;
+      }
     }
+    return marked;
   }
 
   private log(folderId: string, kind: string, p: string, detail?: string): void {

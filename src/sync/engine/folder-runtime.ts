@@ -19,6 +19,8 @@ export interface FolderRuntime {
   lastSyncMs: number | null;
   lastError: string | null;
   offline: boolean;
+  /** The last scan met a file changing while it was read: the next poll rescans. */
+  rescanSoon: boolean;
   /** Deletes above the cap waiting for the user; confirmed ones are let through once. */
   held: Plan['held'];
   allowHeldOnce: boolean;
@@ -39,6 +41,7 @@ export function newFolderRuntime(id: string, root: string, paused: boolean): Fol
     lastSyncMs: null,
     lastError: null,
     offline: false,
+    rescanSoon: false,
     held: [],
     allowHeldOnce: false,
     problems: [],

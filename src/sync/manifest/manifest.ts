@@ -355,6 +355,14 @@ export class Manifest {
 
   // ---------------------------------------------------------------- trees
 
+  /** Whether a tree of the folder is stored (a stored tree always has its root item). */
+  hasTree(folderId: string, which: TreeName): boolean {
+    return (
+      this.stmt(`SELECT 1 FROM ${tableOf(which)} WHERE folder_id = ? LIMIT 1`).get(folderId) !==
+      undefined
+    );
+  }
+
   /** The whole tree (with ROOT_ID). */
   loadTree(folderId: string, which: TreeName): Map<ItemId, TreeNode> {
     const rows = this.stmt(

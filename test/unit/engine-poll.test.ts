@@ -1,0 +1,124 @@
+/**
+ * The engine's periodic poll (src/sync/engine/engine.ts `poll`), two engines of one account over
+ * one in-memory object store (fast; the same poll runs against the devnet in the daemon tests):
+ * an idle watched folder gets no pass when nothing changed, a snapshot from the other device
+ * gets one (and its file arrives with no local event), and a folder without a watcher keeps a
+ * pass on every poll.
+ */
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pretAccountOf } from '../../src/cess/pret/index.js';
+import { SyncEngine } from '../../src/sync/engine/engine.js';
+import { deriveKeys } from '../../src/sync/format/index.js';
+import { Manifest } from '../../src/sync/manifest/index.js';
+import { Repository } from '../../src/sync/remote/repository.js';
+import { MemoryStore } from '../support/memory-store.js';
+
+const POLL_MS = 250;
+let dir: string;
+let store: MemoryStore;
+const open: { engine: SyncEngine; manifest: Manifest }[] = [];
+
+beforeAll(async () => {
+  await cryptoWaitReady();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cess-sync-poll-'));
+  store = new MemoryStore();
+});
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    await o.engine.stop();
+    o.manifest.close();
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A device of the test account with its folder `<dir>/<name>` added and synced once. */
+async function device(name: string, watch: boolean) {
+  const keys = deriveKeys(new Uint8Array(32).fill(8));
+  const pair = new Keyring({ type: 'sr25519' }).addFromUri('//EnginePollTest');
+  const manifest = Manifest.open(path.join(dir, `${name}.sqlite`));
+  const engine = new SyncEngine({
+    manifest,
+    keys,
+    account: pretAccountOf(pair),
+    repo: new Repository(store, keys),
+    store,
+    deviceName: name,
+    watch,
+    pollMs: POLL_MS,
+    batchMs: 100,
+    compaction: false,
+  });
+  open.push({ engine, manifest });
+  await engine.start();
+  const root = path.join(dir, name);
+  await mkdir(root);
+  const folder = await engine.addFolder({ root });
+  await engine.syncNow(folder.id);
+  const lastSync = (): number | null => engine.status().folders[0]?.lastSyncMs ?? null;
+  return { engine, root, lastSync };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000) {
+  const t0 = Date.now();
+  while (!(await ok())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('engine poll', () => {
+  it('passes only when CESS has a new snapshot; the other device’s file arrives without a local event', async () => {
+    const laptop = await device('laptop', true);
+    await writeFile(path.join(laptop.root, 'a.txt'), 'from the laptop\n');
+    await laptop.engine.syncNow();
+    const desktop = await device('desktop', true);
+    expect(await readFile(path.join(desktop.root, 'a.txt'), 'utf8')).toBe('from the laptop\n');
+
+    // Idle: polls list the store, but no pass runs on either device (after the one the
+    // desktop's watcher runs for the download it just wrote).
+    await sleep(POLL_MS * 2);
+    const lists = (): number => store.lists;
+    const before = { laptop: laptop.lastSync(), desktop: desktop.lastSync(), lists: lists() };
+    await sleep(POLL_MS * 6);
+    expect(lists()).toBeGreaterThanOrEqual(before.lists + 4);
+    expect(laptop.lastSync()).toBe(before.laptop);
+    expect(desktop.lastSync()).toBe(before.desktop);
+
+    // The desktop saves a file: its watcher runs its pass, and the laptop's poll sees the new
+    // snapshot and runs one, with nothing changed on the laptop's disk.
+    await writeFile(path.join(desktop.root, 'b.txt'), 'from the desktop\n');
+    await until('the laptop to get b.txt', () => existsSync(path.join(laptop.root, 'b.txt')));
+    expect(await readFile(path.join(laptop.root, 'b.txt'), 'utf8')).toBe('from the desktop\n');
+    expect(laptop.lastSync()).not.toBe(before.laptop);
+
+    // Quiet again afterwards (after the laptop watcher's pass for the download it wrote).
+    await sleep(POLL_MS * 2);
+    const settled = laptop.lastSync();
+    await sleep(POLL_MS * 4);
+    expect(laptop.lastSync()).toBe(settled);
+  });
+
+  it('a folder without a watcher gets a pass on every poll', async () => {
+    const box = await device('box', false);
+    const seen = new Set<number | null>([box.lastSync()]);
+    await until('three more passes', () => {
+      seen.add(box.lastSync());
+      return seen.size >= 4;
+    });
+    // ...so a file saved there is still found.
+    await writeFile(path.join(box.root, 'c.txt'), 'no watcher\n');
+    await until('c.txt to be uploaded', () =>
+      box.engine.recentActivity(50).some((a) => a.kind === 'uploaded' && a.path === 'c.txt'),
+    );
+  });
+});
