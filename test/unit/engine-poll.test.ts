@@ -121,4 +121,25 @@ describe('engine poll', () => {
       box.engine.recentActivity(50).some((a) => a.kind === 'uploaded' && a.path === 'c.txt'),
     );
   });
+
+  it('poll ticks during a long pass do not queue up a look each', async () => {
+    const laptop = await device('laptop', true);
+    const put = store.put.bind(store);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    store.put = async (file: string) => {
+      await gate; // the upload hangs: the pass runs for many poll intervals
+      return put(file);
+    };
+    await writeFile(path.join(laptop.root, 'slow.txt'), 'takes a while\n');
+    await until('the pass to start uploading', () => laptop.engine.status().state === 'syncing');
+    await sleep(POLL_MS * 8);
+    const atRelease = store.lists;
+    release();
+    await until('the pass to end', () => laptop.engine.status().state === 'idle');
+    await sleep(POLL_MS / 2);
+    // Eight ticks fell inside the pass; without the guard each queued a look (a listing) to
+    // run right after it. With it: the one look that was waiting, and the pass's own refresh.
+    expect(store.lists - atRelease).toBeLessThanOrEqual(3);
+  });
 });

@@ -99,6 +99,7 @@ export class SyncEngine
   private allPaused = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private polling = false;
   private lastProgressEmit = 0;
   /** What the collaborators below may use of the engine. */
   private readonly host: EngineHost;
@@ -218,7 +219,17 @@ export class SyncEngine
    * or whose last pass failed (offline, an error to retry), gets a pass on every poll as before.
    */
   private async poll(): Promise<void> {
-    if (this.stopped || this.allPaused) return;
+    // One poll at a time: during a long pass, ticks must not queue a look each.
+    if (this.stopped || this.allPaused || this.polling) return;
+    this.polling = true;
+    try {
+      await this.pollOnce();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
     const due = new Set<string>();
     for (const rt of this.folders.values())
       if (!rt.paused && (rt.watcher === undefined || rt.lastError !== null || rt.rescanSoon))
