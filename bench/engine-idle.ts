@@ -6,6 +6,11 @@
  * and stores everything; then the engine sits idle for `seconds`. Reported: CPU% over the idle
  * window (share of one core), RSS at its end, and how often it listed the store while idle.
  *
+ * Twice, each in a fresh process: right after the first sync (in the process that did it), and
+ * after a restart on the same manifest and store (a daemon started later: its start-up pass is
+ * the stat-only rescan). The first keeps what the first sync's peak left behind; the second is
+ * the steady state.
+ *
  *   npx tsx bench/engine-idle.ts <root> [seconds=60]   (the tree must exist; see bench/scan.ts)
  */
 import { Keyring } from '@polkadot/keyring';
@@ -22,21 +27,33 @@ import { DirStore } from './dir-store.js';
 import { idleFigureRows } from './idle.js';
 import { isMain, procStatusBytes, runTsChild, type Row } from './lib.js';
 
-export interface EngineIdleResult {
-  files: number;
-  seconds: number;
-  firstPassMs: number;
+/** One idle window of one process. */
+export interface IdleWindow {
+  /** The pass before the window: the first sync, or the start-up rescan after a restart. */
+  passMs: number;
   syncedFiles: number;
   cpuPercent: number;
   rss: number;
   hwm: number;
-  /** Listings of the store while idle: one per pass. */
-  idlePasses: number;
+  /** Listings of the store during the window: one per poll, and one per pass. */
+  listings: number;
 }
 
-async function child(root: string, seconds: number): Promise<void> {
+export interface EngineIdleResult {
+  files: number;
+  seconds: number;
+  /** Idle right after the first sync, in the process that did it. */
+  afterSync: IdleWindow;
+  /** Idle in a new process on the same manifest and store (a daemon restarted later). */
+  afterRestart: IdleWindow;
+}
+
+/**
+ * One process: an engine on the manifest and store in `work`; `first`: adds the folder at
+ * `root` and syncs it, else starts on what is there (its start-up pass). Then idles.
+ */
+async function child(work: string, root: string, seconds: number, first: boolean) {
   await cryptoWaitReady();
-  const work = mkdtempSync(path.join(tmpdir(), 'cess-sync-bench-eidle-'));
   const manifest = Manifest.open(path.join(work, 'manifest.sqlite'));
   const store = new DirStore(path.join(work, 'objects'));
   const keys = deriveKeys(new Uint8Array(32).fill(4));
@@ -50,11 +67,11 @@ async function child(root: string, seconds: number): Promise<void> {
     deviceName: 'bench',
   });
   try {
-    await engine.start();
     const t0 = performance.now();
-    const f = await engine.addFolder({ root });
-    await engine.syncNow(f.id);
-    const firstPassMs = Math.round(performance.now() - t0);
+    await engine.start();
+    if (first) await engine.addFolder({ root });
+    await engine.syncNow(); // after start(): waits for the start-up pass too
+    const passMs = Math.round(performance.now() - t0);
     const syncedFiles = engine.status().folders[0]?.files ?? 0;
     const p0 = store.lists;
     const c0 = process.cpuUsage();
@@ -62,42 +79,61 @@ async function child(root: string, seconds: number): Promise<void> {
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const c = process.cpuUsage(c0);
     const wall = performance.now() - w0;
-    console.log(
-      JSON.stringify({
-        firstPassMs,
-        syncedFiles,
-        cpuPercent: ((c.user + c.system) / 1000 / wall) * 100,
-        rss: procStatusBytes('self', 'VmRSS'),
-        hwm: procStatusBytes('self', 'VmHWM'),
-        idlePasses: store.lists - p0,
-      }),
-    );
+    const out: IdleWindow = {
+      passMs,
+      syncedFiles,
+      cpuPercent: ((c.user + c.system) / 1000 / wall) * 100,
+      rss: procStatusBytes('self', 'VmRSS'),
+      hwm: procStatusBytes('self', 'VmHWM'),
+      listings: store.lists - p0,
+    };
+    console.log(JSON.stringify(out));
   } finally {
     await engine.stop();
     manifest.close();
-    rmSync(work, { recursive: true, force: true });
-    // the folder's marker and metadata dir stay in the bench tree (a temp dir)
   }
 }
 
+/** The first sync and its idle window, then a restart and its idle window, each a process. */
 export async function runEngineIdleBench(
   root: string,
   files: number,
   seconds: number,
 ): Promise<EngineIdleResult> {
-  const r = await runTsChild(new URL(import.meta.url).pathname, [root, String(seconds)]);
-  return { files, seconds, ...(r.json as Omit<EngineIdleResult, 'files' | 'seconds'>) };
+  const work = mkdtempSync(path.join(tmpdir(), 'cess-sync-bench-eidle-'));
+  const self = new URL(import.meta.url).pathname;
+  try {
+    const run = async (first: boolean) =>
+      (await runTsChild(self, [work, root, String(seconds), first ? 'first' : 'restart']))
+        .json as IdleWindow;
+    const afterSync = await run(true);
+    const afterRestart = await run(false);
+    return { files, seconds, afterSync, afterRestart };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    // the folder's marker and metadata dir stay in the bench tree (a temp dir)
+  }
 }
 
 export function engineIdleRows(r: EngineIdleResult): Row[] {
-  return idleFigureRows(`whole engine, ${r.files} files synced, idle ${r.seconds} s`, r, {
-    cpu: `first pass ${(r.firstPassMs / 1000).toFixed(1)} s (${r.syncedFiles} files synced, local directory store); ${r.idlePasses} store listings while idle (one per poll, and one per pass).`,
-    peak: ', first pass included',
-  });
+  const rows = (w: IdleWindow, when: string, pass: string, peak: string): Row[] =>
+    idleFigureRows(`whole engine, ${r.files} files synced, ${when}, idle ${r.seconds} s`, w, {
+      cpu: `${pass} ${(w.passMs / 1000).toFixed(1)} s (${w.syncedFiles} files synced, local directory store); ${w.listings} store listings while idle (one per poll, and one per pass).`,
+      peak,
+    });
+  return [
+    ...rows(r.afterSync, 'after its first sync', 'first sync', ', first sync included'),
+    ...rows(r.afterRestart, 'restarted', 'start-up pass', ', start-up pass included'),
+  ];
 }
 
 if (isMain(import.meta.url)) {
-  const root = process.argv[2];
-  if (root === undefined) throw new Error('usage: bench/engine-idle.ts <root> [seconds]');
-  await child(root, Number(process.argv[3] ?? 60));
+  const [a, b, c, mode] = process.argv.slice(2);
+  if (mode === 'first' || mode === 'restart') {
+    // a child: <work> <root> <seconds> <mode>
+    await child(a ?? '', b ?? '', Number(c), mode === 'first');
+  } else {
+    if (a === undefined) throw new Error('usage: bench/engine-idle.ts <root> [seconds]');
+    console.log(JSON.stringify(await runEngineIdleBench(a, 0, Number(b ?? 60))));
+  }
 }

@@ -105,13 +105,29 @@ async function write(name: string, content: string | Buffer): Promise<void> {
   await writeFile(path.join(laptop.root, name), content);
 }
 
-/** A change on the second device: a pack the laptop's repository has not read yet. */
-async function changeElsewhere(name: string): Promise<string> {
+/**
+ * A change on the second device: a pack the laptop's repository has not read yet. `refusing`:
+ * gateway downloads are refused from the moment that pack is uploaded (before its upload, after
+ * the second device's own reads), so no laptop run can read it in between: a timer run in that
+ * gap read the pack, and then had nothing to fail on.
+ */
+async function changeElsewhere(name: string, refusing = false): Promise<string> {
   if (!fresh) throw new Error('no second device yet');
   const before = await listedFids();
   clock += MINUTE;
   await writeFile(path.join(fresh.root, name), `${name} from the second device\n`);
-  await syncFolderOnce(fresh.ctx);
+  const store = fresh.ctx.store;
+  const put = store.put.bind(store);
+  if (refusing)
+    store.put = (...args) => {
+      refuseDownloads();
+      return put(...args);
+    };
+  try {
+    await syncFolderOnce(fresh.ctx);
+  } finally {
+    store.put = put;
+  }
   const added = [...(await listedFids())].filter((f) => !before.has(f));
   expect(added.length, `${name}: the second device uploaded`).toBeGreaterThan(0);
   return added[0]!;
@@ -287,10 +303,10 @@ describe('compaction scheduled by a running engine on the local CESS network', (
     'a failed run shows compactionFailed until a later run succeeds: Retry, or the next tick',
     { timeout: 300_000 },
     async () => {
+      net.gateway.faults.clear(); // a retry of this test starts without the first try's faults
       await settled();
       // A run on the timer fails: the problem, and an error in the log; no folder problem.
-      const otherPack = await changeElsewhere('g.txt');
-      refuseDownloads();
+      const otherPack = await changeElsewhere('g.txt', true);
       const p = await eventually(async () => compactionProblem(), 60_000, 'compactionFailed');
       expect(p).toMatchObject({ kind: 'compactionFailed', folderId: null, actions: ['retry'] });
       expect(p.message).toMatch(/^Freeing storage space failed: .+503/);
@@ -312,8 +328,7 @@ describe('compaction scheduled by a running engine on the local CESS network', (
       // Failed again on the timer; the next tick after the network is back clears it.
       await engine.resume();
       await pass();
-      await changeElsewhere('h.txt');
-      refuseDownloads();
+      await changeElsewhere('h.txt', true);
       await eventually(async () => compactionProblem(), 60_000, 'compactionFailed again');
       net.gateway.faults.clear();
       await eventually(

@@ -264,10 +264,11 @@ export async function* chunkStream(
 /**
  * Idle chunkers, by parameters. A chunker owns a WebAssembly memory of `max` bytes (8 MiB):
  * making one per file made a first sync of 10 KiB files spend most of its time in the garbage
- * collector (measured: 2,000 files, GC 10.6 s of a 23 s pass). A few are kept for reuse.
+ * collector (measured: 2,000 files, GC 10.6 s of a 23 s pass). Two (the scan hashes two files
+ * at a time) are kept for reuse.
  */
 const idle = new Map<string, Chunker[]>();
-const IDLE_CHUNKERS = 4;
+const IDLE_CHUNKERS = 2;
 const paramsKey = (p: ChunkerParams): string => `${p.min}/${p.avg}/${p.max}`;
 
 function takeChunker(params: ChunkerParams): Chunker {
