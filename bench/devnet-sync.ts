@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CessChain } from '../src/cess/chain/client.js';
 import { Cd2nClient, keyringSigner } from '../src/cess/gateway/index.js';
-import { secretScalarFromKeyringPair } from '../src/cess/pret/index.js';
+import { pretAccountOf } from '../src/cess/pret/index.js';
 import { prepareSyncAccount } from '../src/devnet/accounts.js';
 import { startDevnet, type Devnet } from '../src/devnet/network.js';
 import { initFolderRoot, type FolderSyncContext } from '../src/sync/engine/folder-sync.js';
@@ -72,10 +72,7 @@ export async function openDevnetSync(work: string): Promise<DevnetSync | string>
           root,
           manifest: m,
           keys,
-          account: {
-            publicKey: account.publicKey,
-            secretScalar: secretScalarFromKeyringPair(account),
-          },
+          account: pretAccountOf(account),
           repo,
           store,
           deviceName: 'laptop',

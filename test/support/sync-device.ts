@@ -13,7 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CessChain } from '../../src/cess/chain/client.js';
 import { Cd2nClient, keyringSigner, type Cd2nClientOptions } from '../../src/cess/gateway/index.js';
-import { secretScalarFromKeyringPair } from '../../src/cess/pret/index.js';
+import { pretAccountOf } from '../../src/cess/pret/index.js';
 import type { CompactionContext } from '../../src/sync/compaction/index.js';
 import {
   initFolderRoot,
@@ -116,7 +116,7 @@ export async function openDevice(
     ss58Format: addr.ss58Format,
     manifest,
     keys,
-    account: { publicKey: pair.publicKey, secretScalar: secretScalarFromKeyringPair(pair) },
+    account: pretAccountOf(pair),
     chain,
     gateway,
     store,

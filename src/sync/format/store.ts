@@ -125,7 +125,7 @@ export class Packer {
     const cur = this.current;
     this.current = undefined;
     const info = cur ? await this.handOff(cur) : undefined;
-    while (this.pending.length > 0) await this.pending.shift();
+    await this.settle();
     this.throwIfFailed();
     return info;
   }
