@@ -196,6 +196,19 @@ describe('trees', () => {
     expect(m.loadTree(F, 'local').size).toBe(1); // trees are separate
   });
 
+  it('fileTotals counts the files of one tree and sums their sizes', () => {
+    expect(m.fileTotals(F, 'synced')).toEqual({ files: 0, bytes: 0 });
+    m.applyTreeChanges(
+      F,
+      'synced',
+      [dirNode(1, ROOT_ID, 'Docs'), file(2, id(1), 'a'), file(3, ROOT_ID, 'b')],
+      [],
+    );
+    m.applyTreeChanges(F, 'remote', [file(4, ROOT_ID, 'c')], []);
+    expect(m.fileTotals(F, 'synced')).toEqual({ files: 2, bytes: 50 });
+    expect(m.fileTotals(F, 'remote')).toEqual({ files: 1, bytes: 40 });
+  });
+
   it('applyTreeChanges is all-or-nothing: an orphan makes the whole change fail', () => {
     m.applyTreeChanges(F, 'local', [dirNode(1, ROOT_ID, 'd'), file(2, id(1), 'f')], []);
     // Children may come before parents inside one change (the key is checked at commit).

@@ -30,14 +30,15 @@ export class ConflictList {
 
   /** Records the pass's conflict copies and forgets those the user removed (./conflicts.ts). */
   notePass(folderId: string, plan: Plan, passStart: number): void {
+    const before = this.conflicts.filter((c) => c.folderId === folderId);
+    // Most passes have no conflict, new or old: the whole merge base is not worth loading.
+    if (plan.conflicts.length === 0 && before.length === 0) return;
     const fresh = conflictsOfPass(
       folderId,
       plan,
       this.manifest.loadTree(folderId, 'synced'),
       passStart,
     );
-    const before = this.conflicts.filter((c) => c.folderId === folderId);
-    if (fresh.length === 0 && before.length === 0) return;
     const next = updateConflicts(
       this.conflicts,
       folderId,

@@ -89,15 +89,7 @@ export function countSynced(
   manifest: Manifest,
   folderId: string,
 ): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const n of manifest.loadTree(folderId, 'synced').values()) {
-    if (n.kind === 'file') {
-      files++;
-      bytes += n.size ?? 0;
-    }
-  }
-  return { files, bytes };
+  return manifest.fileTotals(folderId, 'synced');
 }
 
 /** The subfolders a folder's selective sync keeps off this device. */

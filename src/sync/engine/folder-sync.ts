@@ -49,6 +49,7 @@ import type { ObjectStore } from '../remote/object-store.js';
 import { scanFolder, type ScanProblem } from '../scan/index.js';
 import { reconcileRuleChange } from './folder-settings.js';
 import { baseSnapshotKey, chooseBase, type BaseSnapshot } from './fork.js';
+import { clearQuiet, isQuiet, leftAgreement, markQuiet } from './quiet-pass.js';
 
 export interface AccountKeys {
   /** The account's sr25519 public key (PReT encapsulation target). */
@@ -193,6 +194,30 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   await ctx.repo.refresh(ctx.signal);
+  const remoteTreeSnapshot = ctx.manifest.getState<string | null>(remoteTreeKey(ctx.folderId));
+  if (
+    await isQuiet({
+      manifest: ctx.manifest,
+      folderId: ctx.folderId,
+      ignore,
+      localChanged: scan.treeChanged || scan.retry.length > 0,
+      remoteTreeSnapshot,
+      latest: async () => (await ctx.repo.latest(ctx.folderId))?.id ?? null,
+    })
+  ) {
+    const quiet: PassResult = {
+      plan: { ops: [], conflicts: [], held: [], problems: [] },
+      scanProblems: scan.problems,
+      remoteProblems: [],
+      uploadedPacks: [],
+      downloaded: 0,
+      uploaded: 0,
+    };
+    ctx.onPlanned?.(quiet.plan, { files: 0, bytes: 0 });
+    return quiet;
+  }
+  // This pass decides anew whether the sides agree; until it has, no marker says they do.
+  clearQuiet(ctx.manifest, ctx.folderId);
   const remote = await ctx.repo.loadFolder(ctx.folderId);
   const stored = ctx.manifest.loadTree(ctx.folderId, 'synced');
   if (!stored.has(ROOT_ID))
@@ -241,17 +266,22 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     files++;
   }
   ctx.onPlanned?.(p, { files, bytes });
+  const agreed = (): boolean =>
+    leftAgreement({
+      plan: p,
+      remoteProblems: remote.problems.length,
+      scanRetry: scan.retry.length,
+      baseIsStored: base.kind === 'stored',
+    });
   if (p.ops.length === 0) {
     // Rewriting an unchanged remote tree cost most of an idle pass (100,000 rows deleted and
     // inserted again): only a new snapshot, or a tree that is not there, is written.
     const seen = remote.snapshot?.id ?? null;
-    if (
-      ctx.manifest.getState<string | null>(remoteTreeKey(ctx.folderId)) !== seen ||
-      !ctx.manifest.hasTree(ctx.folderId, 'remote')
-    ) {
+    if (remoteTreeSnapshot !== seen || !ctx.manifest.hasTree(ctx.folderId, 'remote')) {
       ctx.manifest.replaceTree(ctx.folderId, 'remote', remote.tree);
       ctx.manifest.setState(remoteTreeKey(ctx.folderId), seen);
     }
+    if (agreed()) markQuiet(ctx.manifest, ctx.folderId, seen, ignore);
     return result;
   }
 
@@ -470,6 +500,13 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     publishedSnapshot ??
     (remote.snapshot ? { id: remote.snapshot.id, seq: remote.snapshot.snapshot.seq } : null);
   if (baseNow !== null) ctx.manifest.setState(baseSnapshotKey(ctx.folderId), baseNow);
+  if (agreed())
+    markQuiet(
+      ctx.manifest,
+      ctx.folderId,
+      publishedSnapshot?.id ?? remote.snapshot?.id ?? null,
+      ignore,
+    );
   if (base.kind !== 'stored')
     ctx.onActivity?.(
       'merged',

@@ -523,6 +523,14 @@ export class Manifest {
     ).n;
   }
 
+  /** Files in a tree and their total size, counted by SQLite (no tree loaded). */
+  fileTotals(folderId: string, which: TreeName): { files: number; bytes: number } {
+    const r = this.stmt(
+      `SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM ${tableOf(which)} WHERE folder_id = ? AND kind = 'file'`,
+    ).get(folderId) as { files: number; bytes: number };
+    return { files: r.files, bytes: r.bytes };
+  }
+
   getLocalFile(folderId: string, path: string): LocalFileRecord | undefined {
     const r = this.stmt('SELECT * FROM local_files WHERE folder_id = ? AND path = ?')
       .safeIntegers(true)

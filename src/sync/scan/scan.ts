@@ -73,6 +73,8 @@ export interface ScanResult {
   stats: ScanStats;
   /** Sync paths of files that could not be hashed consistently: rescan them soon. */
   retry: string[];
+  /** Whether the recorded local tree changed (nodes added, removed or different). */
+  treeChanged: boolean;
 }
 
 export type HashFn = (absPath: string) => Promise<{ contentId: string; size: number }>;
@@ -644,6 +646,7 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
     tree,
     problems,
     retry,
+    treeChanged: treeUpserts.length + treeDeletes.length > 0,
     stats: { files, dirs: dirCount, hashed, bytesHashed, ms: Math.round(performance.now() - t0) },
   };
 }
