@@ -37,6 +37,9 @@ export interface IdleWindow {
   hwm: number;
   /** Listings of the store during the window: one per poll, and one per pass. */
   listings: number;
+  /** At the window's end: V8 heap in use, and memory outside it (buffers, WebAssembly). */
+  heapUsed: number;
+  external: number;
 }
 
 export interface EngineIdleResult {
@@ -86,6 +89,8 @@ async function child(work: string, root: string, seconds: number, first: boolean
       rss: procStatusBytes('self', 'VmRSS'),
       hwm: procStatusBytes('self', 'VmHWM'),
       listings: store.lists - p0,
+      heapUsed: process.memoryUsage().heapUsed,
+      external: process.memoryUsage().external,
     };
     console.log(JSON.stringify(out));
   } finally {
@@ -120,6 +125,7 @@ export function engineIdleRows(r: EngineIdleResult): Row[] {
     idleFigureRows(`whole engine, ${r.files} files synced, ${when}, idle ${r.seconds} s`, w, {
       cpu: `${pass} ${(w.passMs / 1000).toFixed(1)} s (${w.syncedFiles} files synced, local directory store); ${w.listings} store listings while idle (one per poll, and one per pass).`,
       peak,
+      rss: `at the window's end: V8 heap in use ${(w.heapUsed / 2 ** 20).toFixed(0)} MiB, outside it ${(w.external / 2 ** 20).toFixed(0)} MiB (the rest of RSS: code, SQLite's cache, and memory freed but not yet returned to the system).`,
     });
   return [
     ...rows(r.afterSync, 'after its first sync', 'first sync', ', first sync included'),

@@ -61,7 +61,7 @@ export async function runIdleBench(
 export function idleFigureRows(
   what: string,
   r: { cpuPercent: number; rss: number; hwm: number },
-  notes: { cpu: string; peak: string },
+  notes: { cpu: string; peak: string; rss?: string },
 ): Row[] {
   return [
     {
@@ -80,6 +80,7 @@ export function idleFigureRows(
       ratio: '-',
       target: '<= 300 MB',
       met: r.rss <= 300e6,
+      ...(notes.rss !== undefined ? { note: notes.rss } : {}),
     },
   ];
 }

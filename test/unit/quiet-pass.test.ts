@@ -150,6 +150,22 @@ describe('quiet pass', () => {
     expect((await pass(a)).quiet).toBe(true);
   });
 
+  it('a folder removed and added again (same id, empty disk) plans and downloads', async () => {
+    const a = await device('a');
+    await writeFile(path.join(a.root, 'keep.txt'), 'on CESS\n');
+    await pass(a);
+    expect(marked(a)).toBe(true);
+    // Stop syncing it, empty the folder, add it back: its trees start again from the root.
+    a.ctx.manifest.removeFolder(FOLDER);
+    await unlink(path.join(a.root, 'keep.txt'));
+    await new Promise((r) => setTimeout(r, 5)); // another creation time
+    a.ctx.manifest.addFolder({ id: FOLDER, rootPath: a.root });
+    const back = await pass(a);
+    expect(back.quiet).toBe(false);
+    expect(back.r.downloaded).toBe(1);
+    expect(await readFile(path.join(a.root, 'keep.txt'), 'utf8')).toBe('on CESS\n');
+  });
+
   it('deletes held for the user leave no marker: every pass asks again', async () => {
     const a = await device('a', { maxDeletesPerPass: 1 });
     for (const n of ['p', 'q', 'r']) await writeFile(path.join(a.root, `${n}.txt`), `${n}\n`);

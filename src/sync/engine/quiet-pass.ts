@@ -23,6 +23,15 @@ interface QuietMarker {
   snapshot: string | null;
   /** The rules the plan was made under (rulesFingerprint). */
   rules: string;
+  /**
+   * When the folder was added: a folder removed and added again (same id, trees reset to their
+   * roots) is not the folder the marker speaks of, even before its first scan finds anything.
+   */
+  folderCreatedMs: number | null;
+}
+
+function createdMs(manifest: Manifest, folderId: string): number | null {
+  return manifest.getFolder(folderId)?.createdMs ?? null;
 }
 
 export function quietKey(folderId: string): string {
@@ -49,6 +58,7 @@ export async function isQuiet(o: {
 }): Promise<boolean> {
   const m = o.manifest.getState<QuietMarker | null>(quietKey(o.folderId)) ?? null;
   if (m === null || o.localChanged || m.rules !== rulesFingerprint(o.ignore)) return false;
+  if (m.folderCreatedMs !== createdMs(o.manifest, o.folderId)) return false;
   if (o.remoteTreeSnapshot !== m.snapshot) return false;
   if (!o.manifest.hasTree(o.folderId, 'synced') || !o.manifest.hasTree(o.folderId, 'remote'))
     return false;
@@ -105,6 +115,10 @@ export function markQuiet(
   snapshot: string | null,
   ignore: IgnoreMatcher,
 ): void {
-  const m: QuietMarker = { snapshot, rules: rulesFingerprint(ignore) };
+  const m: QuietMarker = {
+    snapshot,
+    rules: rulesFingerprint(ignore),
+    folderCreatedMs: createdMs(manifest, folderId),
+  };
   manifest.setState(quietKey(folderId), m);
 }

@@ -38,15 +38,29 @@ import {
   PACK_MAGIC,
   PACK_PREFIX_LENGTH,
   PACK_TRAILER_LENGTH,
+  BLOB_TYPE_NAMES,
   blobTypeFromByte,
   type BlobTypeName,
 } from './constants.js';
 import { FormatError } from './errors.js';
+import { IdTable } from './id-table.js';
 import { packName, type BlobId } from './ids.js';
 import type { FormatKeys } from './keys.js';
 
 const HEADER_FIXED = PACK_ID_LENGTH + 4;
 const HEADER_ENTRY = 1 + 4 + ID_LENGTH;
+/**
+ * More blobs than any pack can hold (each takes at least 28 bytes of body and 37 of header);
+ * keeps a hostile header's count from sizing allocations, and blob indexes within 2^23.
+ */
+const MAX_PACK_BLOBS = 1 << 23;
+
+function readU32(b: Uint8Array, o: number): number {
+  return (
+    ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) +
+    (b[o + 3] as number) * 2 ** 24
+  );
+}
 
 /** Pack size v1 aims at: one CESS segment. Finishing at or below it locks 96 MiB, not 192. */
 export const PACK_TARGET_SIZE = CESS_SEGMENT_SIZE;
@@ -382,22 +396,56 @@ export class PackReader {
   readonly packId: string;
   readonly name: string;
   readonly size: number;
-  readonly entries: readonly PackEntry[];
+  /** Blobs in the pack. */
+  readonly count: number;
   private readonly source: RandomAccessSource;
-  private readonly byId: Map<string, PackEntry>;
+  // The decrypted header and each blob's offset: a repository keeps a reader per pack for as
+  // long as it runs, so no object or string per blob (IdTable reads ids from here).
+  private readonly header: Uint8Array;
+  private readonly offsets: Float64Array;
 
   private constructor(
     source: RandomAccessSource,
-    packId: Uint8Array,
     name: string,
-    entries: PackEntry[],
+    header: Uint8Array,
+    offsets: Float64Array,
   ) {
     this.source = source;
     this.size = source.size;
-    this.packId = toHex(packId);
+    this.header = header;
+    this.packId = toHex(header.subarray(0, PACK_ID_LENGTH));
     this.name = name;
-    this.entries = entries;
-    this.byId = new Map(entries.map((e) => [`${e.type}:${e.id}`, e]));
+    this.offsets = offsets;
+    this.count = offsets.length;
+  }
+
+  /** The blobs in header order, as new objects on each call (compaction, tests). */
+  get entries(): readonly PackEntry[] {
+    return Array.from({ length: this.count }, (_, i) => this.entryAt(i));
+  }
+
+  entryAt(i: number): PackEntry {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count)
+      throw new RangeError(`pack ${this.name}: no blob ${i}`);
+    const o = HEADER_FIXED + i * HEADER_ENTRY;
+    const length = readU32(this.header, o + 1);
+    return {
+      type: this.typeAt(i),
+      id: toHex(this.idAt(i)),
+      offset: this.offsets[i] as number,
+      length,
+      plaintextLength: length - BLOB_OVERHEAD,
+    };
+  }
+
+  typeAt(i: number): BlobTypeName {
+    return blobTypeFromByte(this.header[HEADER_FIXED + i * HEADER_ENTRY] as number) as BlobTypeName;
+  }
+
+  /** Blob i's id: a view into the header, valid as long as the reader. */
+  idAt(i: number): Uint8Array {
+    const o = HEADER_FIXED + i * HEADER_ENTRY + 5;
+    return this.header.subarray(o, o + ID_LENGTH);
   }
 
   /**
@@ -454,7 +502,9 @@ export class PackReader {
             tail.length - PACK_TRAILER_LENGTH,
           )
         : await readExact(source, headerStart, headerLen, 'pack header');
-    const header = open(keys.metadata, HEADER_AD, sealed, 'pack header');
+    const opened = open(keys.metadata, HEADER_AD, sealed, 'pack header');
+    // Kept for the reader's life: its own buffer, not a view that pins a larger one.
+    const header = opened.byteLength === opened.buffer.byteLength ? opened : opened.slice();
     if ((header.length - HEADER_FIXED) % HEADER_ENTRY !== 0 || header.length < HEADER_FIXED) {
       throw new FormatError('BAD_ENCODING', 'pack header: bad length');
     }
@@ -463,22 +513,31 @@ export class PackReader {
     const count = dv.getUint32(PACK_ID_LENGTH, true);
     if (HEADER_FIXED + count * HEADER_ENTRY !== header.length)
       throw new FormatError('BAD_ENCODING', 'pack header: count');
-    const entries: PackEntry[] = [];
-    const seen = new Set<string>();
+    if (count >= MAX_PACK_BLOBS)
+      throw new FormatError('BAD_ENCODING', `pack header: ${count} blobs, more than a pack holds`);
+    const offsets = new Float64Array(count);
+    const seen = BLOB_TYPE_NAMES.map(
+      () =>
+        new IdTable((i) => {
+          const o = HEADER_FIXED + i * HEADER_ENTRY + 5;
+          return header.subarray(o, o + ID_LENGTH);
+        }),
+    );
     let offset = PACK_PREFIX_LENGTH;
     for (let i = 0, o = HEADER_FIXED; i < count; i++, o += HEADER_ENTRY) {
-      const type = blobTypeFromByte(header[o] as number);
+      const typeByte = header[o] as number;
       const length = dv.getUint32(o + 1, true);
-      if (!type)
-        throw new FormatError('BAD_ENCODING', `pack header: unknown blob type ${header[o]}`);
+      if (!blobTypeFromByte(typeByte))
+        throw new FormatError('BAD_ENCODING', `pack header: unknown blob type ${typeByte}`);
       if (length < BLOB_OVERHEAD || length > MAX_BLOB_PLAINTEXT + BLOB_OVERHEAD) {
         throw new FormatError('BAD_ENCODING', 'pack header: blob length out of range');
       }
-      const id = toHex(header.subarray(o + 5, o + 5 + ID_LENGTH));
-      if (seen.has(`${type}:${id}`))
+      const id = header.subarray(o + 5, o + 5 + ID_LENGTH);
+      const table = seen[typeByte - 1] as IdTable;
+      if (table.get(id) !== undefined)
         throw new FormatError('BAD_ENCODING', 'pack header: duplicate blob');
-      seen.add(`${type}:${id}`);
-      entries.push({ type, id, offset, length, plaintextLength: length - BLOB_OVERHEAD });
+      table.set(id, i);
+      offsets[i] = offset;
       offset += length;
     }
     if (offset !== headerStart) {
@@ -494,11 +553,17 @@ export class PackReader {
         `pack: header belongs to ${name}, not ${options.expectedName}`,
       );
     }
-    return new PackReader(source, packId, name, entries);
+    return new PackReader(source, name, header, offsets);
   }
 
+  /** A blob by type and id (a scan of the header: for tests and one-off reads). */
   find(type: BlobTypeName, id: BlobId): PackEntry | undefined {
-    return this.byId.get(`${type}:${id}`);
+    const want = fromHex(id, ID_LENGTH, 'blob id');
+    for (let i = 0; i < this.count; i++) {
+      if (this.typeAt(i) === type && Buffer.compare(this.idAt(i), want) === 0)
+        return this.entryAt(i);
+    }
+    return undefined;
   }
 
   /** The encrypted bytes of one blob (what a share recipient or a repack needs). */
