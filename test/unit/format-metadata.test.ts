@@ -169,6 +169,25 @@ describe('tree and snapshot', () => {
     expect(() => decodeTree(enc.encode(good.replace('"x"', '"x","extra":1')))).toThrow(
       expect.objectContaining({ code: 'BAD_ENCODING' }),
     );
+    // Bytes that are well-formed entries but not a canonical list: the same entry twice, and
+    // two entries out of name order.
+    const one = good.slice(good.indexOf('[') + 1, good.lastIndexOf(']'));
+    const list = (...es: string[]) => enc.encode(`{"version":1,"entries":[${es.join(',')}]}`);
+    expect(decodeTree(list(one))).toEqual({ version: 1, entries: [d] });
+    expect(() => decodeTree(list(one, one))).toThrow(
+      expect.objectContaining({
+        code: 'BAD_ENCODING',
+        message: expect.stringMatching(/duplicate/),
+      }),
+    );
+    const y = one.replace('"name":"x"', '"name":"y"').replace('a'.repeat(32), 'c'.repeat(32));
+    expect(decodeTree(list(one, y)).entries.map((e) => e.name)).toEqual(['x', 'y']);
+    expect(() => decodeTree(list(y, one))).toThrow(
+      expect.objectContaining({
+        code: 'BAD_ENCODING',
+        message: expect.stringMatching(/canonical/),
+      }),
+    );
     expect(() => decodeTree(enc.encode(good + ' '))).toThrow(
       expect.objectContaining({ code: 'BAD_ENCODING' }),
     );
