@@ -5,78 +5,21 @@
  * time a marker is set, a full plan made without it is checked to be empty too: the marker
  * never hides work.
  */
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pretAccountOf } from '../../src/cess/pret/index.js';
+import { describe, expect, it } from 'vitest';
 import {
-  initFolderRoot,
   syncFolderOnce,
   type FolderSyncContext,
   type PassResult,
 } from '../../src/sync/engine/folder-sync.js';
 import { quietKey } from '../../src/sync/engine/quiet-pass.js';
-import { deriveKeys } from '../../src/sync/format/index.js';
-import { Manifest } from '../../src/sync/manifest/index.js';
-import { Repository } from '../../src/sync/remote/repository.js';
-import { MemoryStore } from '../support/memory-store.js';
+import { memoryDevices, type MemoryDevice } from '../support/memory-device.js';
 
 const FOLDER = 'f000000000000000000000000000a11e';
-let dir: string;
-let store: MemoryStore;
-const manifests: Manifest[] = [];
-
-beforeAll(async () => {
-  await cryptoWaitReady();
-});
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'cess-sync-quiet-'));
-  store = new MemoryStore();
-});
-afterEach(async () => {
-  for (const m of manifests.splice(0)) m.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Device {
-  ctx: FolderSyncContext;
-  root: string;
-  /** Full remote loads (decoding every tree blob of the newest snapshot) so far. */
-  loads: () => number;
-}
-
-async function device(name: string, extra: Partial<FolderSyncContext> = {}): Promise<Device> {
-  const keys = deriveKeys(new Uint8Array(32).fill(9));
-  const pair = new Keyring({ type: 'sr25519' }).addFromUri('//QuietPassTest');
-  const manifest = Manifest.open(path.join(dir, `${name}.sqlite`));
-  manifests.push(manifest);
-  const root = path.join(dir, name);
-  await mkdir(root);
-  await initFolderRoot(root);
-  manifest.addFolder({ id: FOLDER, rootPath: root });
-  const repo = new Repository(store, keys);
-  let loads = 0;
-  const load = repo.loadFolder.bind(repo);
-  repo.loadFolder = (id) => {
-    loads++;
-    return load(id);
-  };
-  const ctx: FolderSyncContext = {
-    folderId: FOLDER,
-    root,
-    manifest,
-    keys,
-    account: pretAccountOf(pair),
-    repo,
-    store,
-    deviceName: name,
-    ...extra,
-  };
-  return { ctx, root, loads: () => loads };
-}
+const devices = memoryDevices(FOLDER);
+const device = (name: string, extra?: Partial<FolderSyncContext>) => devices.device(name, extra);
+type Device = MemoryDevice;
 
 const marked = (d: Device): boolean =>
   (d.ctx.manifest.getState<unknown>(quietKey(FOLDER)) ?? null) !== null;
@@ -186,10 +129,10 @@ describe('quiet pass', () => {
     await pass(a);
     expect(marked(a)).toBe(true);
     await writeFile(path.join(a.root, 'k.txt'), 'k, edited\n');
-    const put = store.put.bind(store);
-    store.put = () => Promise.reject(new Error('gateway said 503'));
+    const put = devices.store.put.bind(devices.store);
+    devices.store.put = () => Promise.reject(new Error('gateway said 503'));
     await expect(syncFolderOnce(a.ctx)).rejects.toThrow('503');
-    store.put = put;
+    devices.store.put = put;
     expect(marked(a)).toBe(false);
     // The failed pass's scan recorded the edit: the local tree no longer changes, yet it plans.
     const retry = await pass(a);

@@ -436,7 +436,14 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
             break;
         }
       }
-      const rootTree = await writeTrees(ctx.keys, packer, remoteTree, remoteFiles, remote.withheld);
+      const rootTree = await writeTrees(
+        ctx.keys,
+        packer,
+        remoteTree,
+        remoteFiles,
+        remote.withheld,
+        (id) => ctx.repo.has('tree', id),
+      );
       const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
       const seq = ctx.manifest.tickLamport(parentSeq);
       publishedSnapshot = {
@@ -542,7 +549,8 @@ function visibleTree(tree: Tree, ignore: IgnoreMatcher): Map<ItemId, TreeNode> {
 /**
  * Tree blobs bottom-up (children before parents); returns the root tree's blob id. Withheld
  * remote entries (names unsafe here) go back into their dir as they were, unless the dir is
- * gone or a name is now taken.
+ * gone or a name is now taken. A tree blob the repository already has (`stored`: an unchanged
+ * directory) is not stored again.
  */
 async function writeTrees(
   keys: FormatKeys,
@@ -550,6 +558,7 @@ async function writeTrees(
   tree: Tree,
   files: Map<ItemId, FileEntry>,
   withheld: ReadonlyMap<ItemId, readonly TreeEntry[]>,
+  stored: (id: BlobId) => boolean,
 ): Promise<BlobId> {
   const children = new Map<ItemId, TreeNode[]>();
   for (const n of tree.values()) {
@@ -582,7 +591,7 @@ async function writeTrees(
     const taken = new Set(entries.map((e) => e.name));
     for (const w of withheld.get(dirId) ?? [])
       if (!taken.has(w.name) && !tree.has(w.itemId)) entries.push(w);
-    return storeTree(keys, { version: 1, entries }, packer);
+    return storeTree(keys, { version: 1, entries }, packer, stored);
   };
   return write(ROOT_ID);
 }

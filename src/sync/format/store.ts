@@ -209,9 +209,20 @@ export async function storeFileNode(
   return b.id;
 }
 
-export async function storeTree(keys: FormatKeys, tree: TreeBlob, packer: Packer): Promise<BlobId> {
+/**
+ * Stores a tree blob unless `exists(id)` says the repository already has one with that id: a
+ * directory whose entries did not change has the same bytes and id, so a pass that changed one
+ * file stores the trees on that file's path, not every directory of the folder.
+ */
+export async function storeTree(
+  keys: FormatKeys,
+  tree: TreeBlob,
+  packer: Packer,
+  exists?: (id: BlobId) => boolean,
+): Promise<BlobId> {
   const b = treeBlob(keys, tree);
-  await packer.add('tree', b.id, keys.metadata, b.plaintext, b.idBytes);
+  if (exists?.(b.id) !== true)
+    await packer.add('tree', b.id, keys.metadata, b.plaintext, b.idBytes);
   return b.id;
 }
 
