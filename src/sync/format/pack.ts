@@ -50,8 +50,8 @@ import type { FormatKeys } from './keys.js';
 const HEADER_FIXED = PACK_ID_LENGTH + 4;
 const HEADER_ENTRY = 1 + 4 + ID_LENGTH;
 /**
- * More blobs than any pack can hold (each takes at least 28 bytes of body and 37 of header);
- * keeps a hostile header's count from sizing allocations, and blob indexes within 2^23.
+ * A bound on blob indexes far above what a pack holds (each blob takes at least 28 bytes of
+ * body and 37 of header): a header claiming more is refused.
  */
 const MAX_PACK_BLOBS = 1 << 23;
 

@@ -90,7 +90,7 @@ export class Repository {
   private readonly foreign = new Set<string>();
   // Where each blob is read from, per type: a location number (IdTable) into locPack/locBlob,
   // the pack (an index into slotFid/slotReader) and the blob's index in it. No string or object
-  // per blob: at 100,000 files this index is ~15 MiB instead of ~75 (./id-table.ts).
+  // per blob: at 100,000 files this index is ~20 MiB instead of ~75 (../format/id-table.ts).
   private readonly where = new Map<BlobTypeName, IdTable>();
   private locPack: number[] = [];
   private locBlob: number[] = [];
