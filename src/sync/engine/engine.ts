@@ -61,7 +61,6 @@ import type {
 import type { CompactionReport } from '../compaction/run.js';
 import type { EngineHost, EngineOptions } from './engine-options.js';
 import {
-  countSynced,
   engineState,
   excludedOf,
   folderState,
@@ -305,7 +304,7 @@ export class SyncEngine
         },
       });
       if (allowHeld) rt.allowHeldOnce = false;
-      rt.totals = countSynced(this.o.manifest, folderId);
+      rt.totals = this.o.manifest.fileTotals(folderId, 'synced');
       rt.lastSyncMs = this.now();
       rt.lastError = null;
       rt.offline = false;
@@ -378,7 +377,7 @@ export class SyncEngine
   status(): Status {
     const pendingObjects = this.o.manifest.listPendingObjects('pending').length;
     const folders: FolderStatus[] = [...this.folders.values()].map((rt) => {
-      rt.totals ??= countSynced(this.o.manifest, rt.id);
+      rt.totals ??= this.o.manifest.fileTotals(rt.id, 'synced');
       return {
         id: rt.id,
         root: rt.root,

@@ -84,14 +84,6 @@ export function isOfflineError(err: unknown): boolean {
   return /Network|Timeout|disconnect|ECONNREFUSED|ECONNRESET|cannot reach/i.test(text);
 }
 
-/** Files and bytes in a folder's merge base. */
-export function countSynced(
-  manifest: Manifest,
-  folderId: string,
-): { files: number; bytes: number } {
-  return manifest.fileTotals(folderId, 'synced');
-}
-
 /** The subfolders a folder's selective sync keeps off this device. */
 export function excludedOf(manifest: Manifest, folderId: string): string[] {
   return ((manifest.getFolder(folderId)?.settings ?? {}) as { excluded?: string[] }).excluded ?? [];

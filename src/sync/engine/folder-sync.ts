@@ -43,7 +43,7 @@ import { IgnoreMatcher, METADATA_DIR_NAME, ROOT_MARKER_NAME } from '../ignore/in
 import type { Manifest } from '../manifest/index.js';
 import { ROOT_ID, pathOf, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
-import { plan, type Op, type Plan } from '../planner/index.js';
+import { isLocalOp, plan, type Op, type Plan } from '../planner/index.js';
 import type { RemoteProblem, Repository } from '../remote/repository.js';
 import type { ObjectStore } from '../remote/object-store.js';
 import { scanFolder, type ScanProblem } from '../scan/index.js';
@@ -281,7 +281,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
       ctx.manifest.replaceTree(ctx.folderId, 'remote', remote.tree);
       ctx.manifest.setState(remoteTreeKey(ctx.folderId), seen);
     }
-    if (agreed()) markQuiet(ctx.manifest, ctx.folderId, seen, ignore);
+    if (agreed()) markQuiet(ctx.manifest, ctx.folderId, ignore);
     return result;
   }
 
@@ -294,25 +294,14 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   const uploads: Op[] = [];
 
   for (const op of p.ops) {
-    switch (op.type) {
-      case 'downloadFile':
-      case 'createLocalDir':
-      case 'moveLocal':
-      case 'deleteLocal':
-      case 'conflictCopy':
-        await exec.apply(op);
-        if (op.type === 'downloadFile') result.downloaded++;
-        break;
-      case 'markSynced':
-        if (op.localId) exec.rekey(op.localId, op.id);
-        break;
-      case 'uploadFile':
-      case 'createRemoteDir':
-      case 'moveRemote':
-      case 'deleteRemote':
-        remoteChanged = true;
-        uploads.push(op);
-        break;
+    if (isLocalOp(op)) {
+      await exec.apply(op);
+      if (op.type === 'downloadFile') result.downloaded++;
+    } else if (op.type === 'markSynced') {
+      if (op.localId) exec.rekey(op.localId, op.id);
+    } else {
+      remoteChanged = true;
+      uploads.push(op);
     }
   }
 
@@ -507,13 +496,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     publishedSnapshot ??
     (remote.snapshot ? { id: remote.snapshot.id, seq: remote.snapshot.snapshot.seq } : null);
   if (baseNow !== null) ctx.manifest.setState(baseSnapshotKey(ctx.folderId), baseNow);
-  if (agreed())
-    markQuiet(
-      ctx.manifest,
-      ctx.folderId,
-      publishedSnapshot?.id ?? remote.snapshot?.id ?? null,
-      ignore,
-    );
+  if (agreed()) markQuiet(ctx.manifest, ctx.folderId, ignore);
   if (base.kind !== 'stored')
     ctx.onActivity?.(
       'merged',

@@ -4,23 +4,23 @@
  * snapshot: at 100,000 files that was 28 s and a 1.65 GiB peak at each daemon start, to learn
  * that there is nothing to do (docs/benchmarks.md, "whole engine").
  *
- * A pass whose outcome is agreement records a marker: the snapshot both sides then matched and
- * the rules in force. The next pass skips planning when its scan changed nothing in the local
- * tree, CESS's newest snapshot is still that one, and the rules are the same. The plan is a
- * function of the three trees and the rules; with all of them as they were when it came out
- * empty, it comes out empty again. Every pass that plans clears the marker before it changes
+ * A pass whose outcome is agreement records a marker: the rules in force. The snapshot both
+ * sides then matched is the one the stored remote tree is (manifest key
+ * `remote-tree-snapshot:<folder>`, written only by passes that plan, which clear the marker
+ * first). The next pass skips planning when its scan changed nothing in the local tree, CESS's
+ * newest snapshot is still that one, and the rules are the same. The plan is a function of the
+ * three trees and the rules; with all of them as they were when it came out empty, it comes out
+ * empty again. Every pass that plans clears the marker before it changes
  * anything, so a pass that fails half-way leaves none.
  */
 import type { IgnoreMatcher } from '../ignore/index.js';
 import type { Manifest } from '../manifest/index.js';
-import type { Op, Plan } from '../planner/index.js';
+import { isLocalOp, type Op, type Plan } from '../planner/index.js';
 
 /** Bumped when the planner's inputs change meaning (built-in rules, tree fields). */
 const QUIET_VERSION = 1;
 
 interface QuietMarker {
-  /** The newest snapshot on CESS, which the stored remote tree is (null: none yet). */
-  snapshot: string | null;
   /** The rules the plan was made under (rulesFingerprint). */
   rules: string;
   /**
@@ -53,32 +53,22 @@ export async function isQuiet(o: {
   ignore: IgnoreMatcher;
   /** The scan changed the recorded local tree, or left files to rescan. */
   localChanged: boolean;
+  /** The snapshot the stored remote tree is (undefined: none stored). */
   remoteTreeSnapshot: string | null | undefined;
   latest: () => Promise<string | null>;
 }): Promise<boolean> {
   const m = o.manifest.getState<QuietMarker | null>(quietKey(o.folderId)) ?? null;
   if (m === null || o.localChanged || m.rules !== rulesFingerprint(o.ignore)) return false;
   if (m.folderCreatedMs !== createdMs(o.manifest, o.folderId)) return false;
-  if (o.remoteTreeSnapshot !== m.snapshot) return false;
+  if (o.remoteTreeSnapshot === undefined) return false;
   if (!o.manifest.hasTree(o.folderId, 'synced') || !o.manifest.hasTree(o.folderId, 'remote'))
     return false;
-  return (await o.latest()) === m.snapshot;
+  return (await o.latest()) === o.remoteTreeSnapshot;
 }
 
 /** Ops that change this device's disk or its record of it: after them the next scan differs. */
 function touchesLocal(op: Op): boolean {
-  switch (op.type) {
-    case 'downloadFile':
-    case 'createLocalDir':
-    case 'moveLocal':
-    case 'deleteLocal':
-    case 'conflictCopy':
-      return true;
-    case 'markSynced':
-      return op.localId !== undefined;
-    default:
-      return false;
-  }
+  return isLocalOp(op) || (op.type === 'markSynced' && op.localId !== undefined);
 }
 
 /**
@@ -109,14 +99,9 @@ export function clearQuiet(manifest: Manifest, folderId: string): void {
     manifest.setState(quietKey(folderId), null);
 }
 
-export function markQuiet(
-  manifest: Manifest,
-  folderId: string,
-  snapshot: string | null,
-  ignore: IgnoreMatcher,
-): void {
+/** Call after the pass stored its remote tree and its snapshot key. */
+export function markQuiet(manifest: Manifest, folderId: string, ignore: IgnoreMatcher): void {
   const m: QuietMarker = {
-    snapshot,
     rules: rulesFingerprint(ignore),
     folderCreatedMs: createdMs(manifest, folderId),
   };

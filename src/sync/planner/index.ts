@@ -4,11 +4,13 @@
  */
 export { plan, DEFAULT_MAX_DELETES_PER_PASS, DEFAULT_EMPTY_TREE_GUARD } from './plan.js';
 export { conflictCopyName, conflictStamp, safeDeviceName } from './names.js';
+export { isLocalOp } from './types.js';
 export type {
   Conflict,
   ConflictKind,
   HeldDelete,
   HeldReason,
+  LocalOp,
   Op,
   OpType,
   Plan,

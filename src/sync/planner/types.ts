@@ -71,6 +71,25 @@ export type Op =
 
 export type OpType = Op['type'];
 
+/** Ops carried out on this device's disk (the rest change the remote, or only the records). */
+export type LocalOp = Extract<
+  Op,
+  { type: 'downloadFile' | 'createLocalDir' | 'moveLocal' | 'deleteLocal' | 'conflictCopy' }
+>;
+
+export function isLocalOp(op: Op): op is LocalOp {
+  switch (op.type) {
+    case 'downloadFile':
+    case 'createLocalDir':
+    case 'moveLocal':
+    case 'deleteLocal':
+    case 'conflictCopy':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
  * Named conflict kinds (after ProtonDrive's engine), each with one resolution:
  * - editEdit: both sides changed a file's content differently -> the local version is kept as a
