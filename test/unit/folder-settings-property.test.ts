@@ -32,7 +32,7 @@ const hash = async (abs: string) => {
   return { contentId: createHash('sha256').update(b).digest('hex'), size: b.length };
 };
 
-/** As folder-sync's visibleTree: items the matcher hides, with everything below them, left out. */
+/** As the engine's Visibility.filter (engine/visible-tree.ts): items the matcher hides, with everything below them, left out. */
 function visible(tree: Tree, m: IgnoreMatcher): Map<ItemId, TreeNode> {
   const out = new Map<ItemId, TreeNode>();
   for (const [id, n] of tree) {

@@ -4,7 +4,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   MIGRATIONS,
@@ -14,7 +16,13 @@ import {
   migrate,
   type LocalFileRecord,
 } from '../../src/sync/manifest/index.js';
-import { ROOT_ID, pathOf, type TreeNode } from '../../src/sync/model/tree.js';
+import {
+  ROOT_ID,
+  pathOf,
+  type ItemId,
+  type ItemKind,
+  type TreeNode,
+} from '../../src/sync/model/tree.js';
 
 let dir: string;
 let dbPath: string;
@@ -38,6 +46,10 @@ const dirNode = (n: number, parent: string, name: string): TreeNode => ({
   name,
   kind: 'dir',
 });
+const root = (): TreeNode => ({ id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
+/** Rows inserted, updated or deleted on the connection so far. */
+const totalChanges = (): number =>
+  (m.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
 
 beforeEach(async () => {
   dir = await mkdtemp(nodePath.join(tmpdir(), 'cess-sync-manifest-'));
@@ -266,6 +278,15 @@ describe('trees', () => {
     expect(() => m.replaceTree(F, 'synced', [file(1, ROOT_ID, 'x')])).toThrow(/root/);
   });
 
+  it('replaceTree keeps the old tree when the new one is invalid', () => {
+    m.replaceTree(F, 'synced', [root(), dirNode(1, ROOT_ID, 'd'), file(2, id(1), 'f')]);
+    const before = m.loadTree(F, 'synced');
+    expect(() =>
+      m.replaceTree(F, 'synced', [root(), file(2, id(1), 'f'), file(3, id(7), 'orphan')]),
+    ).toThrow(/FOREIGN KEY/);
+    expect(m.loadTree(F, 'synced')).toEqual(before);
+  });
+
   it('markSynced advances the base and completes the op in one transaction', () => {
     const op = m.addOp(F, 'upload', { item: id(1) });
     expect(m.claimOp(F)?.id).toBe(op.id);
@@ -279,6 +300,189 @@ describe('trees', () => {
     expect(m.loadTree(F, 'synced').get(id(1))?.contentId).toBe('c1');
     m.markSynced(F, [], { deletes: [id(1)] });
     expect(m.loadTree(F, 'synced').has(id(1))).toBe(false);
+  });
+});
+
+describe('replaceTree writes only the difference', () => {
+  /** The node as loadTree returns it: no undefined fields. */
+  const norm = (n: TreeNode): TreeNode =>
+    Object.fromEntries(Object.entries(n).filter(([, v]) => v !== undefined)) as unknown as TreeNode;
+  const normTree = (t: ReadonlyMap<ItemId, TreeNode>): Map<ItemId, TreeNode> =>
+    new Map([...t].map(([k, n]) => [k, norm(n)]));
+
+  it('stores exactly 3 rows when 1 of 1,000 items changed, 1 was removed and 1 added', () => {
+    const a = new Map<ItemId, TreeNode>([[ROOT_ID, root()]]);
+    for (let d = 1; d <= 10; d++) a.set(id(d), dirNode(d, ROOT_ID, `d${d}`));
+    for (let n = 11; n < 1000; n++)
+      a.set(id(n), { ...file(n, id(1 + (n % 10)), `f${n}`), mtimeMs: 1_700_000_000_000.25 + n });
+    expect(a.size).toBe(1000);
+    m.replaceTree(F, 'synced', a);
+    expect(m.loadTree(F, 'synced')).toEqual(a);
+
+    const b = new Map(a);
+    b.set(id(500), { ...file(500, id(3), 'moved', 'c-new'), mtimeMs: 1_700_000_000_000.75 });
+    b.delete(id(600));
+    b.set(id(5000), file(5000, id(2), 'new'));
+    let before = totalChanges();
+    m.replaceTree(F, 'synced', b);
+    expect(totalChanges() - before).toBe(3);
+    expect(m.loadTree(F, 'synced')).toEqual(b);
+
+    // The same tree again (as an iterable this time) writes nothing.
+    before = totalChanges();
+    m.replaceTree(F, 'synced', b.values());
+    expect(totalChanges() - before).toBe(0);
+    expect(m.check()).toEqual([]);
+  });
+
+  // Random pairs of valid trees over a shared pool of ids: B is A edited (kept, dropped, one
+  // field changed, replaced) plus new items, so many rows are identical and many are not.
+  const POOL = 40;
+  const mtime = fc.oneof(
+    fc.integer({ min: 0, max: 2_000_000_000_000 }),
+    fc.double({ min: 1, max: 2e12, noNaN: true }), // mostly non-integer
+    fc.constantFrom(1_700_000_000_000.25, 0.5, 2 ** 53 - 1, 2 ** 60),
+  );
+  const fields = fc.record({
+    kind: fc.constantFrom<ItemKind>('file', 'dir'),
+    name: fc.constantFrom('a', 'b', 'é', 'x.txt'),
+    parent: fc.nat(),
+    contentId: fc.option(fc.constantFrom('c1', 'c2'), { nil: undefined }),
+    size: fc.option(fc.oneof(fc.nat(), fc.constant(2 ** 40)), { nil: undefined }),
+    mtimeMs: fc.option(mtime, { nil: undefined }),
+    mode: fc.option(fc.constantFrom(0o644, 0o755, 0), { nil: undefined }),
+  });
+  type Fields = typeof fields extends fc.Arbitrary<infer T> ? T : never;
+  const entries = (maxLength: number) =>
+    fc.uniqueArray(fc.record({ slot: fc.integer({ min: 1, max: POOL }), f: fields }), {
+      selector: (e) => e.slot,
+      maxLength,
+    });
+  type FieldName = 'parent' | 'name' | 'kind' | 'contentId' | 'size' | 'mtimeMs' | 'mode';
+  type Edit =
+    | { op: 'keep' }
+    | { op: 'drop' }
+    | { op: 'change'; field: FieldName; f: Fields }
+    | { op: 'fresh'; f: Fields };
+  const edit: fc.Arbitrary<Edit> = fc.oneof(
+    { arbitrary: fc.constant<Edit>({ op: 'keep' }), weight: 6 },
+    { arbitrary: fc.constant<Edit>({ op: 'drop' }), weight: 1 },
+    {
+      arbitrary: fc.record({
+        op: fc.constant<'change'>('change'),
+        field: fc.constantFrom<FieldName>(
+          'parent',
+          'name',
+          'kind',
+          'contentId',
+          'size',
+          'mtimeMs',
+          'mode',
+        ),
+        f: fields,
+      }),
+      weight: 2,
+    },
+    { arbitrary: fc.record({ op: fc.constant<'fresh'>('fresh'), f: fields }), weight: 1 },
+  );
+
+  /** A node whose parent is one of `dirs` (items placed before it: no cycles). */
+  const place = (itemId: ItemId, f: Fields, dirs: readonly ItemId[]): TreeNode => ({
+    id: itemId,
+    parentId: dirs[f.parent % dirs.length] ?? ROOT_ID,
+    name: f.name,
+    kind: f.kind,
+    contentId: f.contentId,
+    size: f.size,
+    mtimeMs: f.mtimeMs,
+    mode: f.mode,
+  });
+  const buildA = (es: { slot: number; f: Fields }[]): TreeNode[] => {
+    const dirs = [ROOT_ID];
+    const out = [root()];
+    for (const e of es) {
+      const n = place(id(e.slot), e.f, dirs);
+      out.push(n);
+      if (n.kind === 'dir') dirs.push(n.id);
+    }
+    return out;
+  };
+  const buildB = (
+    a: readonly TreeNode[],
+    edits: readonly Edit[],
+    added: { slot: number; f: Fields }[],
+  ): TreeNode[] => {
+    const dirs = [ROOT_ID];
+    const out = [root()];
+    const push = (n: TreeNode): void => {
+      // A kept or edited item whose parent is gone (or no longer a dir) moves to the root.
+      if (!dirs.includes(n.parentId ?? '')) n.parentId = ROOT_ID;
+      out.push(n);
+      if (n.kind === 'dir') dirs.push(n.id);
+    };
+    a.slice(1).forEach((n, i) => {
+      const e = edits[i] ?? { op: 'keep' };
+      if (e.op === 'keep') push({ ...n });
+      else if (e.op === 'fresh') push(place(n.id, e.f, dirs));
+      else if (e.op === 'change') {
+        const c = { ...n };
+        if (e.field === 'parent') c.parentId = place(n.id, e.f, dirs).parentId;
+        else if (e.field === 'name') c.name = e.f.name;
+        else if (e.field === 'kind') c.kind = e.f.kind;
+        else if (e.field === 'contentId') c.contentId = e.f.contentId;
+        else if (e.field === 'size') c.size = e.f.size;
+        else if (e.field === 'mtimeMs') c.mtimeMs = e.f.mtimeMs;
+        else c.mode = e.f.mode;
+        push(c);
+      }
+    });
+    const used = new Set(out.map((n) => n.id));
+    for (const e of added) if (!used.has(id(e.slot))) push(place(id(e.slot), e.f, dirs));
+    return out;
+  };
+
+  it('property: replaceTree(A) then replaceTree(B) stores B, writing only rows that differ', () => {
+    fc.assert(
+      fc.property(
+        entries(25),
+        fc.array(edit, { minLength: 25, maxLength: 25 }),
+        entries(5),
+        fc.boolean(),
+        fc.constantFrom('map', 'iterable', 'duplicates'),
+        fc.integer({ min: 1, max: 4 }),
+        (aEntries, edits, added, aAsMap, bAs, dupEvery) => {
+          const aNodes = buildA(aEntries);
+          const bNodes = buildB(aNodes, edits, added);
+          const a = new Map(aNodes.map((n) => [n.id, n]));
+          const b = new Map(bNodes.map((n) => [n.id, n]));
+
+          m.replaceTree(F, 'synced', aAsMap ? a : aNodes);
+          expect(m.loadTree(F, 'synced')).toEqual(normTree(a));
+
+          let input: Map<ItemId, TreeNode> | TreeNode[] = b;
+          if (bAs === 'iterable') input = bNodes;
+          else if (bAs === 'duplicates') {
+            // Stale copies first (A's version of the item, or a junk one): the last one wins.
+            const stale = bNodes
+              .filter((_, i) => i % dupEvery === 0)
+              .map((n) => a.get(n.id) ?? { ...n, name: 'junk', mtimeMs: 0.5 });
+            input = [...stale, ...bNodes];
+          }
+          let expected = 0;
+          for (const k of a.keys()) if (!b.has(k)) expected++;
+          for (const [k, n] of b) {
+            const old = a.get(k);
+            if (old === undefined || !isDeepStrictEqual(norm(old), norm(n))) expected++;
+          }
+          const before = totalChanges();
+          m.replaceTree(F, 'synced', input);
+          expect(totalChanges() - before).toBe(expected);
+          expect(m.loadTree(F, 'synced')).toEqual(normTree(b));
+        },
+      ),
+      { seed: 20260214, numRuns: 100 },
+    );
+    expect(m.check()).toEqual([]);
   });
 });
 

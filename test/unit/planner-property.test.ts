@@ -19,6 +19,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ROOT_ID, type TreeNode } from '../../src/sync/model/tree.js';
 import { plan } from '../../src/sync/planner/index.js';
+import { pruneUnchanged } from '../../src/sync/planner/prune.js';
 import { treeDefect } from '../../src/sync/planner/trees.js';
 import {
   Mutator,
@@ -88,6 +89,13 @@ const moveScenario = fc.record({
   base: fc.array(folderMkdir, { minLength: 2, maxLength: 10 }),
   local: fc.array(fc.oneof(folderMove, mutation), { maxLength: 6 }),
   remote: fc.array(fc.oneof(folderMove, mutation), { maxLength: 6 }),
+});
+
+// A larger synced tree with few changes: most directories are untouched on both sides.
+const fewChanges = fc.record({
+  base: fc.array(building, { minLength: 10, maxLength: 40 }),
+  local: fc.array(fc.oneof(mutation, folderMove), { maxLength: 3 }),
+  remote: fc.array(fc.oneof(mutation, folderMove), { maxLength: 3 }),
 });
 
 function build(s: { base: Mutation[]; local: Mutation[]; remote: Mutation[] }): {
@@ -191,5 +199,76 @@ describe('planner properties (CanopyCheck style)', () => {
       }),
       params,
     );
+  });
+});
+
+describe('planning without unchanged directories (planner/prune.ts)', () => {
+  /** The plan with unchanged directories left out equals the plan over every item. */
+  const sameBothWays = (
+    s: { base: Mutation[]; local: Mutation[]; remote: Mutation[] },
+    limits?: { maxDeletesPerPass: number },
+  ): boolean => {
+    const t = build(s);
+    const input = {
+      local: t.local,
+      remote: t.remote,
+      synced: t.synced,
+      deviceName: 'laptop',
+      now: 0,
+      ...(limits ? { limits } : {}),
+    };
+    expect(plan(input)).toEqual(plan({ ...input, prune: false }));
+    return pruneUnchanged(t.local, t.remote, t.synced).unchanged.length > 0;
+  };
+  // Each property also counts its runs that left something out: a property whose trees never
+  // have an unchanged directory would prove nothing.
+  const count = (
+    arb: fc.Arbitrary<{ base: Mutation[]; local: Mutation[]; remote: Mutation[] }>,
+    limits?: { maxDeletesPerPass: number },
+  ): number => {
+    let pruned = 0;
+    fc.assert(
+      fc.property(arb, (s) => {
+        if (sameBothWays(s, limits)) pruned++;
+      }),
+      params,
+    );
+    return pruned;
+  };
+
+  it('gives the same plan on trees with few changes', () => {
+    expect(count(fewChanges)).toBeGreaterThan(params.numRuns / 2);
+  });
+
+  it('gives the same plan on the convergence scenarios (moves on both sides included)', () => {
+    expect(count(scenario)).toBeGreaterThan(0);
+    expect(count(moveScenario)).toBeGreaterThan(0);
+  });
+
+  it('gives the same plan when deletes are held (the rails count the whole trees)', () => {
+    expect(count(fewChanges, { maxDeletesPerPass: 1 })).toBeGreaterThan(params.numRuns / 2);
+  });
+
+  it('keeps the case-only clashes found inside unchanged directories', () => {
+    let clashes = 0;
+    fc.assert(
+      fc.property(fewChanges, (s) => {
+        const t = build(s);
+        const p = plan({
+          local: t.local,
+          remote: t.remote,
+          synced: t.synced,
+          deviceName: 'l',
+          now: 0,
+        });
+        const pruned = new Set(
+          pruneUnchanged(t.local, t.remote, t.synced).unchanged.map((n) => n.id),
+        );
+        if (p.problems.some((x) => x.kind === 'caseClash' && x.ids?.some((id) => pruned.has(id))))
+          clashes++;
+      }),
+      params,
+    );
+    expect(clashes).toBeGreaterThan(0);
   });
 });

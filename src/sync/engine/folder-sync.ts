@@ -12,7 +12,7 @@
  *   pass see both sides agreeing (markSynced) where work was already done.
  */
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   capsuleFromJsonValue,
@@ -29,13 +29,10 @@ import {
   storeFileContent,
   storeFileNode,
   storeSnapshot,
-  storeTree,
   writableSink,
   Packer,
-  type BlobId,
   type FileEntry,
   type FormatKeys,
-  type TreeEntry,
 } from '../format/index.js';
 import { toHex } from '../format/bytes.js';
 import { PackFilePool, readBlocks } from '../packfile/index.js';
@@ -50,6 +47,8 @@ import { scanFolder, type ScanProblem } from '../scan/index.js';
 import { reconcileRuleChange } from './folder-settings.js';
 import { baseSnapshotKey, chooseBase, type BaseSnapshot } from './fork.js';
 import { clearQuiet, isQuiet, leftAgreement, markQuiet } from './quiet-pass.js';
+import { Visibility } from './visible-tree.js';
+import { writeTrees } from './write-trees.js';
 
 export interface AccountKeys {
   /** The account's sr25519 public key (PReT encapsulation target). */
@@ -184,6 +183,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   // What became visible since the last scan must not read as deleted (./folder-settings.ts).
   await reconcileRuleChange({ manifest: ctx.manifest, folderId: ctx.folderId, root, ignore });
   const hash = contentHasher(ctx.keys);
+  const vis = new Visibility(ignore);
 
   const scan = await scanFolder({
     root,
@@ -235,13 +235,13 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
         ? (await ctx.repo.loadSnapshot(base.ancestor)).tree
         : new Map<ItemId, TreeNode>([[ROOT_ID, stored.get(ROOT_ID) as TreeNode]]);
 
-  const visibleSynced = visibleTree(synced, ignore);
+  const visibleSynced = vis.filter(synced);
   // Selective sync and ignore rules hide items from the planner on every side: an excluded
   // folder is neither downloaded here nor, being absent here, deleted remotely. The remote
   // tree written back still carries those items (remoteTree below is the full one).
   const p = plan({
     local: scan.tree,
-    remote: visibleTree(remote.tree, ignore),
+    remote: vis.filter(remote.tree),
     synced: visibleSynced,
     deviceName: ctx.deviceName,
     now: now(),
@@ -292,6 +292,8 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   const exec = new LocalExecutor(ctx, root, localTree, remote.files);
   let remoteChanged = false;
   const uploads: Op[] = [];
+  /** Remote directories whose entries the ops change (their tree blobs are written again). */
+  const touched = new Set<ItemId>();
 
   for (const op of p.ops) {
     if (isLocalOp(op)) {
@@ -381,6 +383,9 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
               fileNode: { blobId, capsule: capsuleToJsonValue(enc.capsule) },
             };
             remoteFiles.set(op.id, entry);
+            const before = remoteTree.get(op.id)?.parentId;
+            if (before) touched.add(before);
+            touched.add(op.parentId);
             remoteTree.set(op.id, {
               id: op.id,
               parentId: op.parentId,
@@ -397,6 +402,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
           }
           case 'createRemoteDir': {
             const node = localTree.get(op.id);
+            touched.add(op.parentId);
             remoteTree.set(op.id, {
               id: op.id,
               parentId: op.parentId,
@@ -409,6 +415,8 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
           case 'moveRemote': {
             const node = remoteTree.get(op.id);
             if (!node) throw new Error(`move of an item the remote tree lacks: ${op.id}`);
+            if (node.parentId) touched.add(node.parentId);
+            touched.add(op.parentId);
             remoteTree.set(op.id, { ...node, parentId: op.parentId, name: op.name });
             const f = remoteFiles.get(op.id);
             if (f) remoteFiles.set(op.id, { ...f, name: op.name });
@@ -417,6 +425,8 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
           }
           case 'deleteRemote': {
             ctx.onActivity?.('deleted', pathOf(remoteTree, op.id) ?? op.id, 'remote');
+            const parent = remoteTree.get(op.id)?.parentId;
+            if (parent) touched.add(parent);
             remoteTree.delete(op.id);
             remoteFiles.delete(op.id);
             break;
@@ -432,6 +442,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
         remoteFiles,
         remote.withheld,
         (id) => ctx.repo.has('tree', id),
+        { trees: remote.dirTrees, touched },
       );
       const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
       const seq = ctx.manifest.tickLamport(parentSeq);
@@ -463,11 +474,11 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   // Durable on both sides: the merge base becomes what the remote now has — except for
   // deletes held for the user: their items stay in the base, so the next pass still sees
   // "deleted on one side" (and holds it again) instead of "new on the other" (resurrection).
-  const newSynced = visibleTree(remoteTree, ignore);
+  const newSynced = vis.filter(remoteTree);
   // Items hidden from this device (selective sync, ignore rules) were never agreed on here: the
   // base keeps what it had for them and gains nothing new, or re-including a folder would read
   // "absent here" as "deleted here".
-  const visibleStored = base.kind === 'stored' ? visibleSynced : visibleTree(stored, ignore);
+  const visibleStored = base.kind === 'stored' ? visibleSynced : vis.filter(stored);
   for (let added = true; added;) {
     added = false;
     for (const [id, n] of stored) {
@@ -506,77 +517,6 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
         : 'another device synced at the same moment: merged without deleting anything',
     );
   return result;
-}
-
-/** A tree without the items the ignore rules or selective-sync exclusions hide (and below). */
-function visibleTree(tree: Tree, ignore: IgnoreMatcher): Map<ItemId, TreeNode> {
-  const out = new Map<ItemId, TreeNode>();
-  const hidden = new Map<ItemId, boolean>();
-  const isHidden = (id: ItemId): boolean => {
-    const known = hidden.get(id);
-    if (known !== undefined) return known;
-    const n = tree.get(id);
-    let h = false;
-    if (n && n.id !== ROOT_ID) {
-      const parentHidden = n.parentId !== null && n.parentId !== ROOT_ID && isHidden(n.parentId);
-      const rel = pathOf(tree, id);
-      h = parentHidden || (rel !== null && ignore.ignores(rel, n.kind === 'dir'));
-    }
-    hidden.set(id, h);
-    return h;
-  };
-  for (const [id, n] of tree) if (!isHidden(id)) out.set(id, n);
-  return out;
-}
-
-/**
- * Tree blobs bottom-up (children before parents); returns the root tree's blob id. Withheld
- * remote entries (names unsafe here) go back into their dir as they were, unless the dir is
- * gone or a name is now taken. A tree blob the repository already has (`stored`: an unchanged
- * directory) is not stored again.
- */
-async function writeTrees(
-  keys: FormatKeys,
-  packer: Packer,
-  tree: Tree,
-  files: Map<ItemId, FileEntry>,
-  withheld: ReadonlyMap<ItemId, readonly TreeEntry[]>,
-  stored: (id: BlobId) => boolean,
-): Promise<BlobId> {
-  const children = new Map<ItemId, TreeNode[]>();
-  for (const n of tree.values()) {
-    if (n.parentId === null) continue;
-    const list = children.get(n.parentId) ?? [];
-    list.push(n);
-    children.set(n.parentId, list);
-  }
-  const write = async (dirId: ItemId): Promise<BlobId> => {
-    const entries: TreeEntry[] = [];
-    const kids = (children.get(dirId) ?? []).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    for (const k of kids) {
-      if (k.kind === 'dir') {
-        entries.push({
-          kind: 'dir',
-          itemId: k.id,
-          name: k.name,
-          mtimeMs: Math.floor(k.mtimeMs ?? 0),
-          mode: k.mode ?? null,
-          subtree: await write(k.id),
-        });
-      } else {
-        const f = files.get(k.id);
-        if (!f) throw new Error(`file ${k.id} has no file entry to write`);
-        entries.push({ ...f, name: k.name });
-      }
-    }
-    const taken = new Set(entries.map((e) => e.name));
-    for (const w of withheld.get(dirId) ?? [])
-      if (!taken.has(w.name) && !tree.has(w.itemId)) entries.push(w);
-    return storeTree(keys, { version: 1, entries }, packer, stored);
-  };
-  return write(ROOT_ID);
 }
 
 /** Carries out local ops: downloads through a temp file, moves, trash, conflict copies. */
@@ -766,16 +706,39 @@ export async function fetchVersion(
   return tmp;
 }
 
-/** Overwritten or deleted local files go to <root>/.cess-sync/trash/<time>/<path>, never away. */
+/**
+ * Overwritten or deleted local files go to <root>/.cess-sync/trash/<time>/<path>, never away.
+ * Nothing in the trash is replaced: a path trashed twice in one millisecond gets a suffix. A
+ * folder whose contents were trashed first (deletes run deepest first, often within one
+ * millisecond) is left empty with its trashed copy already there: it is removed.
+ */
 export async function moveToTrash(root: string, rel: string): Promise<void> {
   const src = resolveInsideRoot(root, rel);
+  let s;
   try {
-    await lstat(src);
+    s = await lstat(src);
   } catch {
     return;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const dest = path.join(root, METADATA_DIR_NAME, 'trash', stamp, rel);
-  await mkdir(path.dirname(dest), { recursive: true });
+  const base = path.join(root, METADATA_DIR_NAME, 'trash', stamp, rel);
+  await mkdir(path.dirname(base), { recursive: true });
+  let dest = base;
+  for (let n = 2; await exists(dest); n++) {
+    if (s.isDirectory() && (await readdir(src)).length === 0) {
+      await rmdir(src);
+      return;
+    }
+    dest = `${base}.${n}`;
+  }
   await rename(src, dest);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -365,11 +365,7 @@ export class Manifest {
 
   /** The whole tree (with ROOT_ID). */
   loadTree(folderId: string, which: TreeName): Map<ItemId, TreeNode> {
-    const rows = this.stmt(
-      `SELECT item_id, parent_id, name, kind, content_id, size, mtime_ms, mode FROM ${tableOf(which)} WHERE folder_id = ?`,
-    )
-      .raw(true)
-      .all(folderId) as ItemTuple[];
+    const rows = this.treeRows(which).all(folderId) as ItemTuple[];
     const tree = new Map<ItemId, TreeNode>();
     for (const t of rows) {
       const n: TreeNode = { id: t[0], parentId: t[1], name: t[2], kind: t[3] };
@@ -419,14 +415,55 @@ export class Manifest {
     );
   }
 
-  /** Replaces the whole tree in one transaction. The tree must contain ROOT_ID. */
+  /** Every row of a tree as [item_id, parent_id, ..., mode] tuples (an ItemTuple each). */
+  private treeRows(which: TreeName): Database.Statement {
+    return this.stmt(
+      `SELECT item_id, parent_id, name, kind, content_id, size, mtime_ms, mode FROM ${tableOf(which)} WHERE folder_id = ?`,
+    ).raw(true);
+  }
+
+  /**
+   * Replaces the whole tree in one transaction. The tree must contain ROOT_ID. From an
+   * iterable, a later node with the same id wins.
+   *
+   * Writes only the difference: a sync pass replaces trees of 100,000 items of which a few
+   * changed, and rewriting every row cost ~2.5 s per call. Stored rows are compared as raw
+   * tuples (no TreeNode objects) with `===` against exactly what `upsertItem` would bind. The
+   * numeric columns have INTEGER affinity, so SQLite keeps an integral value as an integer and
+   * a fractional one (mtimes) as a real; both come back as the same JS number that was bound,
+   * and any value that does not (NaN is stored as NULL, a string in a number column, ...)
+   * compares unequal and is simply written again.
+   */
   replaceTree(folderId: string, which: TreeName, tree: Tree | Iterable<TreeNode>): void {
-    const nodes = isTreeMap(tree) ? [...tree.values()] : [...tree];
-    if (!nodes.some((n) => n.id === ROOT_ID))
-      throw new ManifestError('a tree must contain the root item');
+    let next: Tree;
+    if (isTreeMap(tree)) next = tree;
+    else {
+      const m = new Map<ItemId, TreeNode>();
+      for (const n of tree) m.set(n.id, n);
+      next = m;
+    }
+    if (!next.has(ROOT_ID)) throw new ManifestError('a tree must contain the root item');
     this.transaction(() => {
-      this.stmt(`DELETE FROM ${tableOf(which)} WHERE folder_id = ?`).run(folderId);
-      for (const n of nodes) this.upsertItem(folderId, which, n);
+      const gone: ItemId[] = [];
+      const same = new Set<ItemId>();
+      // Collect first, write after: the connection is busy while the statement iterates.
+      for (const r of this.treeRows(which).iterate(folderId) as IterableIterator<ItemTuple>) {
+        const n = next.get(r[0]);
+        if (n === undefined) gone.push(r[0]);
+        else if (
+          r[1] === n.parentId &&
+          r[2] === n.name &&
+          r[3] === n.kind &&
+          r[4] === (n.contentId ?? null) &&
+          r[5] === (n.size ?? null) &&
+          r[6] === (n.mtimeMs ?? null) &&
+          r[7] === (n.mode ?? null)
+        )
+          same.add(r[0]);
+      }
+      // The parent key is deferred (checked at commit), so the order of these does not matter.
+      for (const id of gone) this.deleteItem(folderId, which, id);
+      for (const [id, n] of next) if (!same.has(id)) this.upsertItem(folderId, which, n);
     });
   }
 

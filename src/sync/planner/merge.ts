@@ -48,6 +48,11 @@ export interface MergeResult {
 export interface MergeOptions {
   deviceName: string;
   now: number;
+  /**
+   * Items left out of the three trees as unchanged (./prune.ts), with the whole remote tree
+   * they come from: they take part in the case-only clash check, the one finding about them.
+   */
+  unchanged?: { nodes: readonly TreeNode[]; remote: Tree };
 }
 
 /**
@@ -78,6 +83,22 @@ function findAliases(local: Tree, remote: Tree, synced: Tree): Map<ItemId, ItemI
     }
   }
   return aliases;
+}
+
+/** An unchanged item's path: up through the remote tree to the first ancestor the target has. */
+function unchangedPath(targetTree: Tree, remote: Tree, id: ItemId): string | null {
+  const parts: string[] = [];
+  let cur = remote.get(id);
+  for (let i = 0; cur !== undefined && !targetTree.has(cur.id); i++) {
+    if (cur.parentId === null || i > remote.size) return null;
+    parts.push(cur.name);
+    cur = remote.get(cur.parentId);
+  }
+  if (cur === undefined) return null;
+  const above = pathOf(targetTree, cur.id);
+  if (above === null) return null;
+  parts.reverse();
+  return above === '' ? parts.join('/') : `${above}/${parts.join('/')}`;
 }
 
 function rekey(tree: Tree, aliases: Map<ItemId, ItemId>): Tree {
@@ -309,21 +330,31 @@ export function merge(localIn: Tree, remote: Tree, synced: Tree, opts: MergeOpti
     targetTree.set(d.id, { ...source, id: d.id, parentId: d.parentId, name: d.name });
   }
 
-  // 5. Case-only clashes among target siblings: reported, not changed.
-  const byFold = new Map<string, Decision[]>();
-  for (const d of target.values()) {
-    const key = `${d.parentId}\u0000${caseFoldKey(d.name)}`;
+  // 5. Case-only clashes among target siblings: reported, not changed. Unchanged items are
+  // where their remote node is, and never share a parent with a decision (./prune.ts).
+  const byFold = new Map<string, ItemId[]>();
+  const addFold = (id: ItemId, parentId: ItemId, name: string): void => {
+    const key = `${parentId}\u0000${caseFoldKey(name)}`;
     const group = byFold.get(key);
-    if (group === undefined) byFold.set(key, [d]);
-    else group.push(d);
-  }
-  for (const key of [...byFold.keys()].sort(cmp)) {
-    const group = (byFold.get(key) as Decision[]).sort((a, b) => cmp(a.id, b.id));
-    if (group.length < 2) continue;
-    const paths = group.map((d) => pathOf(targetTree, d.id) ?? d.name);
+    if (group === undefined) byFold.set(key, [id]);
+    else group.push(id);
+  };
+  for (const d of target.values()) addFold(d.id, d.parentId, d.name);
+  for (const n of opts.unchanged?.nodes ?? []) addFold(n.id, n.parentId ?? ROOT_ID, n.name);
+  const fullRemote = opts.unchanged?.remote;
+  const placedPath = (id: ItemId): string | null =>
+    targetTree.has(id) || fullRemote === undefined
+      ? pathOf(targetTree, id)
+      : unchangedPath(targetTree, fullRemote, id);
+  const clashes = [...byFold].filter(([, group]) => group.length > 1);
+  for (const [, group] of clashes.sort((a, b) => cmp(a[0], b[0]))) {
+    group.sort(cmp);
+    const paths = group.map(
+      (id) => placedPath(id) ?? targetTree.get(id)?.name ?? fullRemote?.get(id)?.name ?? '',
+    );
     problems.push({
       kind: 'caseClash',
-      ids: group.map((d) => d.id),
+      ids: group,
       message: `names differ only by case or normalization: ${paths.map((p) => JSON.stringify(p)).join(', ')}`,
     });
   }

@@ -4,6 +4,7 @@
  */
 import { ROOT_ID, pathOf, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 import { merge, type Decision, type Side } from './merge.js';
+import { pruneUnchanged } from './prune.js';
 import { sequenceSide, type Put } from './sequence.js';
 import { cmp, depthOf, eqContent, eqPlace, treeDefect } from './trees.js';
 import type { HeldDelete, Op, Plan, PlanInput, Problem } from './types.js';
@@ -14,14 +15,14 @@ export const DEFAULT_EMPTY_TREE_GUARD = 10;
 const empty = (problems: Problem[]): Plan => ({ ops: [], conflicts: [], held: [], problems });
 
 export function plan(input: PlanInput): Plan {
-  const { remote, synced } = input;
+  const { remote: remoteFull, synced: syncedFull } = input;
   const maxDeletes = input.limits?.maxDeletesPerPass ?? DEFAULT_MAX_DELETES_PER_PASS;
   const emptyGuard = input.limits?.emptyTreeGuard ?? DEFAULT_EMPTY_TREE_GUARD;
 
   // Refuse to plan from trees that cannot be trusted.
   for (const [side, tree] of [
     ['local', input.local],
-    ['remote', remote],
+    ['remote', remoteFull],
   ] as const) {
     if (!tree.has(ROOT_ID)) {
       return empty([
@@ -31,10 +32,10 @@ export function plan(input: PlanInput): Plan {
   }
   for (const [name, tree] of [
     ['local', input.local],
-    ['remote', remote],
-    ['synced', synced],
+    ['remote', remoteFull],
+    ['synced', syncedFull],
   ] as const) {
-    const defect = name === 'synced' && synced.size === 0 ? null : treeDefect(tree);
+    const defect = name === 'synced' && syncedFull.size === 0 ? null : treeDefect(tree);
     if (defect !== null) {
       return empty([
         {
@@ -45,15 +46,26 @@ export function plan(input: PlanInput): Plan {
       ]);
     }
   }
-  const mismatched: ItemId[] = [];
-  for (const [id, S] of [...synced, ...remote]) {
-    const L = input.local.get(id);
-    const R = remote.get(id);
-    if ((L !== undefined && L.kind !== S.kind) || (R !== undefined && R.kind !== S.kind))
-      mismatched.push(id);
+  // Unchanged directories' contents cannot change the plan (./prune.ts); the deletes' safety
+  // rails below still count the whole trees.
+  const sizes = { local: input.local.size, remote: remoteFull.size, synced: syncedFull.size };
+  const pruned = input.prune === false ? null : pruneUnchanged(input.local, remoteFull, syncedFull);
+  const localIn = pruned?.local ?? input.local;
+  const remote = pruned?.remote ?? remoteFull;
+  const synced = pruned?.synced ?? syncedFull;
+
+  // An item left out is the same kind in all three trees, so the pruned trees suffice here.
+  const mismatched = new Set<ItemId>();
+  for (const tree of [synced, remote]) {
+    for (const [id, S] of tree) {
+      const L = localIn.get(id);
+      const R = remote.get(id);
+      if ((L !== undefined && L.kind !== S.kind) || (R !== undefined && R.kind !== S.kind))
+        mismatched.add(id);
+    }
   }
-  if (mismatched.length > 0) {
-    const ids = [...new Set(mismatched)].sort(cmp);
+  if (mismatched.size > 0) {
+    const ids = [...mismatched].sort(cmp);
     return empty([
       {
         kind: 'kindMismatch',
@@ -63,7 +75,13 @@ export function plan(input: PlanInput): Plan {
     ]);
   }
 
-  const m = merge(input.local, remote, synced, { deviceName: input.deviceName, now: input.now });
+  const m = merge(localIn, remote, synced, {
+    deviceName: input.deviceName,
+    now: input.now,
+    ...(pruned && pruned.unchanged.length > 0
+      ? { unchanged: { nodes: pruned.unchanged, remote: remoteFull } }
+      : {}),
+  });
   const problems: Problem[] = [...m.problems];
   if (m.problems.some((p) => p.kind === 'invalidTree'))
     return { ops: [], conflicts: [], held: [], problems };
@@ -141,13 +159,13 @@ export function plan(input: PlanInput): Plan {
 
   // Safety rails: an empty tree is not "everything deleted"; too many deletes wait for the user.
   const held: HeldDelete[] = [];
-  const syncedItems = Math.max(0, synced.size - (synced.has(ROOT_ID) ? 1 : 0));
+  const syncedItems = Math.max(0, sizes.synced - (syncedFull.has(ROOT_ID) ? 1 : 0));
   for (const sp of sides) {
     if (sp.dels.length === 0) continue;
-    const other = sp.side === 'local' ? remote : local;
     const otherName = sp.side === 'local' ? 'remote' : 'local';
+    const otherSize = sizes[otherName];
     let reason: HeldDelete['reason'] | null = null;
-    if (other.size <= 1 && syncedItems >= emptyGuard) {
+    if (otherSize <= 1 && syncedItems >= emptyGuard) {
       reason = 'emptyTree';
       problems.push({
         kind: 'emptyTree',

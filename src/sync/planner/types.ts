@@ -28,6 +28,8 @@ export interface PlanInput {
   /** ms since the epoch; the time written into conflict-copy names (UTC). */
   now: number;
   limits?: PlanLimits;
+  /** false: plan over every item, unchanged directories included (tests compare both ways). */
+  prune?: boolean;
 }
 
 /**

@@ -48,6 +48,11 @@ export interface RemoteFolder {
   withheld: Map<ItemId, TreeEntry[]>;
   /** Why each withheld entry was withheld, by the path the snapshot gives it. */
   problems: RemoteProblem[];
+  /**
+   * The tree blob each directory was read from (ROOT_ID: the snapshot's root tree). A pass
+   * that changes a few directories encodes only those and their ancestors again.
+   */
+  dirTrees: Map<ItemId, BlobId>;
 }
 
 export interface RemoteProblem {
@@ -360,7 +365,8 @@ export class Repository {
     const files = new Map<ItemId, FileEntry>();
     const withheld = new Map<ItemId, TreeEntry[]>();
     const problems: RemoteProblem[] = [];
-    if (!snapshot) return { snapshot: null, tree, files, withheld, problems };
+    const dirTrees = new Map<ItemId, BlobId>();
+    if (!snapshot) return { snapshot: null, tree, files, withheld, problems, dirTrees };
     const queue: { treeId: BlobId; parentId: ItemId; path: string }[] = [
       { treeId: snapshot.snapshot.tree, parentId: ROOT_ID, path: '' },
     ];
@@ -373,6 +379,7 @@ export class Repository {
       let t: TreeBlob;
       try {
         t = await this.readTree(treeId);
+        dirTrees.set(parentId, treeId);
       } catch (err) {
         if (!(err instanceof FormatError)) throw err;
         throw new FormatError(
@@ -411,6 +418,6 @@ export class Repository {
         }
       }
     }
-    return { snapshot, tree, files, withheld, problems };
+    return { snapshot, tree, files, withheld, problems, dirTrees };
   }
 }
