@@ -1,8 +1,8 @@
 /**
  * Save-to-upload latency on the local CESS network (src/devnet: the real CESS runtime under
  * chopsticks and the project's gateway): a small file is saved in a synced folder, the watcher
- * (watchFolder, default 500 ms batch window) reports it, and one engine pass (syncFolderOnce)
- * runs until the pack holding it is uploaded and declared and recorded in the manifest.
+ * (watchFolder, default 500 ms batch window) reports it, and one engine pass (syncFolderOnce,
+ * scanning the paths the watcher reported) runs until the pack holding it is uploaded and declared and recorded in the manifest.
  * Setup as in test/integration/sync-two-devices.test.ts. One warm-up edit, then `rounds` edits;
  * the median and the worst are reported.
  *
@@ -61,10 +61,14 @@ export async function runLatencyBench(o: {
           const batch = new Promise<WatchBatch>((resolve) => (waiting = resolve));
           const s = performance.now();
           await writeFile(path.join(root, `note-${i}.txt`), `a small edit number ${i}\n`);
-          await batch;
+          const got = await batch;
           waiting = undefined;
           const b = performance.now();
-          const res = await syncFolderOnce(ctx);
+          // As the engine does: the pass scans where the watcher saw the change.
+          const res = await syncFolderOnce({
+            ...ctx,
+            ...(got.full ? {} : { scanPaths: got.paths }),
+          });
           const e = performance.now();
           if (res.uploaded < 1 || res.uploadedPacks.length < 1)
             throw new Error(

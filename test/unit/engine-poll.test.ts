@@ -39,8 +39,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A device of the test account with its folder `<dir>/<name>` added and synced once. */
-async function device(name: string, watch: boolean) {
+/**
+ * A device of the test account with its folder `<dir>/<name>` added and synced once;
+ * `prepare` fills the folder before it is added.
+ */
+async function device(name: string, watch: boolean, prepare?: (root: string) => Promise<void>) {
   const keys = deriveKeys(new Uint8Array(32).fill(8));
   const pair = new Keyring({ type: 'sr25519' }).addFromUri('//EnginePollTest');
   const manifest = Manifest.open(path.join(dir, `${name}.sqlite`));
@@ -60,6 +63,7 @@ async function device(name: string, watch: boolean) {
   await engine.start();
   const root = path.join(dir, name);
   await mkdir(root);
+  await prepare?.(root);
   const folder = await engine.addFolder({ root });
   await engine.syncNow(folder.id);
   const lastSync = (): number | null => engine.status().folders[0]?.lastSyncMs ?? null;
@@ -141,5 +145,33 @@ describe('engine poll', () => {
     // Eight ticks fell inside the pass; without the guard each queued a look (a listing) to
     // run right after it. With it: the one look that was waiting, and the pass's own refresh.
     expect(store.lists - atRelease).toBeLessThanOrEqual(3);
+  });
+
+  it('saves are found through the watcher’s paths; rules edited on disk restart the watcher', async () => {
+    // The folder starts with `hidden/` ignored: the watcher does not even watch it.
+    const laptop = await device('laptop', true, async (root) => {
+      await writeFile(path.join(root, '.cessignore'), 'hidden/\n');
+      await mkdir(path.join(root, 'hidden'));
+      await writeFile(path.join(root, 'hidden', 'x.txt'), 'x\n');
+    });
+    const desktop = await device('desktop', false);
+    await writeFile(path.join(laptop.root, 'seen.txt'), 'saved\n');
+    await until('the desktop to get seen.txt', () =>
+      existsSync(path.join(desktop.root, 'seen.txt')),
+    );
+    expect(existsSync(path.join(desktop.root, 'hidden'))).toBe(false);
+
+    // Un-ignored by editing the file on disk: the pass that sees the new rules scans
+    // everything (x.txt), and the watcher starts again without pruning hidden/ ...
+    await writeFile(path.join(laptop.root, '.cessignore'), '');
+    await until('the desktop to get hidden/x.txt', () =>
+      existsSync(path.join(desktop.root, 'hidden', 'x.txt')),
+    );
+    // ... so a file saved there later is reported by it (no full rescan runs in between).
+    await sleep(POLL_MS * 2);
+    await writeFile(path.join(laptop.root, 'hidden', 'y.txt'), 'y\n');
+    await until('the desktop to get hidden/y.txt', () =>
+      existsSync(path.join(desktop.root, 'hidden', 'y.txt')),
+    );
   });
 });

@@ -86,7 +86,7 @@ describe('re-including a hidden folder', () => {
     const { root, manifest, remote, ids } = await setUp('f1');
     const shown = IgnoreMatcher.fromRules('', { exclusions: [] });
     const r = await reconcileRuleChange({ manifest, folderId: 'f1', root, ignore: shown });
-    expect(r).toEqual({ restored: 3, forgotten: 1 });
+    expect(r).toEqual({ restored: 3, forgotten: 1, changed: true });
     const scan = await scanFolder({ root, manifest, folderId: 'f1', ignore: shown, hash });
     expect(scan.tree.get(ids.x)?.name).toBe('X');
     expect(scan.tree.get(ids.a)?.contentId).toBe(h('same'));
@@ -107,6 +107,7 @@ describe('re-including a hidden folder', () => {
     expect(await reconcileRuleChange({ manifest, folderId: 'f1', root, ignore: shown })).toEqual({
       restored: 0,
       forgotten: 0,
+      changed: false,
     });
     manifest.close();
   });
@@ -142,6 +143,7 @@ describe('re-including a hidden folder', () => {
     expect(await reconcileRuleChange({ manifest, folderId, root, ignore: shown })).toEqual({
       restored: 1,
       forgotten: 0,
+      changed: true,
     });
     const scan = await scanFolder({ root, manifest, folderId, ignore: shown, hash });
     expect(scan.tree.get(id(9))?.contentId).toBe(h('log text'));

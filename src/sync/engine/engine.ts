@@ -66,6 +66,8 @@ import {
   folderState,
   isOfflineError,
   newFolderRuntime,
+  noteBatch,
+  takeScope,
   type FolderRuntime,
 } from './folder-runtime.js';
 import { PassQueue } from './pass-queue.js';
@@ -200,7 +202,10 @@ export class SyncEngine
           root,
           ignore,
           batchMs: this.o.batchMs ?? 500,
-          onBatch: () => this.schedule(id),
+          onBatch: (batch) => {
+            noteBatch(rt, batch);
+            void this.schedule(id);
+          },
           onError: (e) => this.log(id, 'error', '', `watcher: ${String(e)}`),
         });
         await rt.watcher.ready;
@@ -268,6 +273,7 @@ export class SyncEngine
     this.meter.reset();
     this.emitStatus();
     const passStart = this.now();
+    const scope = takeScope(rt);
     try {
       const settings = this.getSettings();
       const result = await syncFolderOnce({
@@ -280,6 +286,7 @@ export class SyncEngine
         store: this.o.store,
         deviceName: this.o.deviceName,
         excluded: excludedOf(this.o.manifest, folderId),
+        ...(scope.full ? {} : { scanPaths: [...scope.paths] }),
         maxDeletesPerPass: allowHeld ? Number.MAX_SAFE_INTEGER : settings.maxDeletesPerPass,
         now: () => this.now(),
         onPlanned: (plan, totals) => {
@@ -323,7 +330,17 @@ export class SyncEngine
       this.trackPending();
       this.compaction.get()?.notePass(result.uploadedPacks.length > 0);
       await this.shareOps.syncShares(); // the pass refreshed the repository
+      if (result.rulesChanged && rt.watcher !== undefined) {
+        // Edited on disk: the watcher prunes what its rules ignored, so it starts again with
+        // the new ones, and the next pass looks everywhere for what it missed meanwhile.
+        await rt.watcher.close();
+        rt.watcher = undefined;
+        await this.startWatching(rt);
+        rt.scope.full = true;
+        void this.schedule(folderId);
+      }
     } catch (err) {
+      rt.scope.full = true; // this pass's scope may not have been scanned
       const msg = err instanceof Error ? err.message : String(err);
       rt.lastError = msg;
       rt.offline = isOfflineError(err);
@@ -452,6 +469,11 @@ export class SyncEngine
   async syncNow(folderId?: string): Promise<void> {
     const ids =
       folderId === undefined ? [...this.folders.keys()] : [this.requireFolder(folderId).id];
+    // Asked for by the user: every file is looked at, not only where the watcher saw changes.
+    for (const id of ids) {
+      const rt = this.folders.get(id);
+      if (rt) rt.scope.full = true;
+    }
     await Promise.all(ids.map((id) => this.schedule(id)));
   }
 

@@ -91,12 +91,13 @@ export async function reconcileRuleChange(o: {
   folderId: string;
   root: string;
   ignore: IgnoreMatcher;
-}): Promise<{ restored: number; forgotten: number }> {
+}): Promise<{ restored: number; forgotten: number; changed: boolean }> {
   const { manifest, folderId, root, ignore } = o;
   const now: RulesSeen = { excluded: [...ignore.exclusions], text: ignore.ignoreFileText };
   const before = manifest.getState<RulesSeen | null>(rulesKey(folderId)) ?? undefined;
-  const out = { restored: 0, forgotten: 0 };
+  const out = { restored: 0, forgotten: 0, changed: false };
   if (before !== undefined && sameRules(before, now)) return out;
+  out.changed = before !== undefined;
   if (before !== undefined) {
     const old = IgnoreMatcher.fromRules(before.text, { exclusions: before.excluded });
     const synced = manifest.loadTree(folderId, 'synced');

@@ -73,6 +73,12 @@ export interface FolderSyncContext {
   uploadOverlap?: number;
   /** Selective sync: folders (sync paths) this device does not sync. */
   excluded?: readonly string[];
+  /**
+   * Where the watcher saw changes since the last pass (paths as on disk): only these are
+   * scanned, the rest of the local tree is taken as recorded. Undefined: everything. Ignored
+   * when the rules changed since the last pass (what they show must be found everywhere).
+   */
+  scanPaths?: readonly string[];
   now?: () => number;
   signal?: AbortSignal;
   onActivity?: (kind: string, path: string, detail?: string) => void;
@@ -89,6 +95,8 @@ export interface PassResult {
   uploadedPacks: string[];
   downloaded: number;
   uploaded: number;
+  /** The ignore rules or exclusions differ from the last pass's (a watcher must restart). */
+  rulesChanged: boolean;
 }
 
 /**
@@ -181,7 +189,13 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   await removeStaleTemp(root);
   const ignore = await IgnoreMatcher.load(root, { exclusions: ctx.excluded ?? [] });
   // What became visible since the last scan must not read as deleted (./folder-settings.ts).
-  await reconcileRuleChange({ manifest: ctx.manifest, folderId: ctx.folderId, root, ignore });
+  const rules = await reconcileRuleChange({
+    manifest: ctx.manifest,
+    folderId: ctx.folderId,
+    root,
+    ignore,
+  });
+  const scanPaths = rules.changed ? undefined : ctx.scanPaths;
   const hash = contentHasher(ctx.keys);
   const vis = new Visibility(ignore);
 
@@ -191,6 +205,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     folderId: ctx.folderId,
     ignore,
     hash,
+    ...(scanPaths ? { paths: scanPaths } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   await ctx.repo.refresh(ctx.signal);
@@ -212,6 +227,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
       uploadedPacks: [],
       downloaded: 0,
       uploaded: 0,
+      rulesChanged: rules.changed,
     };
     ctx.onPlanned?.(quiet.plan, { files: 0, bytes: 0 });
     return quiet;
@@ -256,6 +272,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     uploadedPacks: [],
     downloaded: 0,
     uploaded: 0,
+    rulesChanged: rules.changed,
   };
   let files = 0;
   let bytes = 0;
