@@ -117,8 +117,11 @@ async function saveOneFile(engine: SyncEngine, root: string): Promise<IdleWindow
     .sort()[0];
   if (name === undefined) throw new Error(`no file to edit in ${root}/${dir}`);
   const rel = dir === '' ? name : `${dir}/${name}`;
+  const since = Date.now();
   const uploaded = (): boolean =>
-    engine.recentActivity(20).some((a) => a.kind === 'uploaded' && a.path === rel);
+    engine
+      .recentActivity(20)
+      .some((a) => a.kind === 'uploaded' && a.path === rel && a.timeMs >= since);
   writeFileSync('/proc/self/clear_refs', '5'); // VmHWM from here on
   const t0 = performance.now();
   appendFileSync(path.join(root, rel), `edited ${new Date().toISOString()}\n`);

@@ -20,8 +20,6 @@ export interface MemoryDevice {
   ctx: FolderSyncContext;
   root: string;
   manifest: Manifest;
-  /** Full remote loads (decoding every tree blob of the newest snapshot) so far. */
-  loads: () => number;
 }
 
 /** `<dir>/<name>` as the folder's root and `<dir>/<name>.sqlite` as its manifest. */
@@ -40,12 +38,6 @@ export async function memoryDevice(o: {
   await initFolderRoot(root);
   manifest.addFolder({ id: o.folderId, rootPath: root });
   const repo = new Repository(o.store, keys);
-  let loads = 0;
-  const load = repo.loadFolder.bind(repo);
-  repo.loadFolder = (id) => {
-    loads++;
-    return load(id);
-  };
   const ctx: FolderSyncContext = {
     folderId: o.folderId,
     root,
@@ -57,7 +49,7 @@ export async function memoryDevice(o: {
     deviceName: o.name,
     ...o.extra,
   };
-  return { ctx, root, manifest, loads: () => loads };
+  return { ctx, root, manifest };
 }
 
 /**

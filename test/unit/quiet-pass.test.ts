@@ -24,11 +24,10 @@ type Device = MemoryDevice;
 const marked = (d: Device): boolean =>
   (d.ctx.manifest.getState<unknown>(quietKey(FOLDER)) ?? null) !== null;
 
-/** A pass, and whether it stopped after its scan (no remote load). */
+/** A pass, and whether it stopped after its scan (the snapshot not read). */
 async function pass(d: Device): Promise<{ r: PassResult; quiet: boolean }> {
-  const before = d.loads();
   const r = await syncFolderOnce(d.ctx);
-  return { r, quiet: d.loads() === before };
+  return { r, quiet: r.remote === 'unread' };
 }
 
 /** With the marker set: a full plan (the marker removed) finds nothing to do either. */

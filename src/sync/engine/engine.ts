@@ -47,7 +47,8 @@ import {
 import { IgnoreMatcher } from '../ignore/index.js';
 import { pathOf, type ItemId } from '../model/tree.js';
 import { watchFolder } from '../scan/index.js';
-import { initFolderRoot, remoteTreeKey, syncFolderOnce } from './folder-sync.js';
+import { initFolderRoot, syncFolderOnce } from './folder-sync.js';
+import { remoteTreeKey } from './remote-side.js';
 import { takeRemovedFolderId } from './folder-settings.js';
 import type {
   FolderSettings,

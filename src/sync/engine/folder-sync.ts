@@ -47,6 +47,7 @@ import { scanFolder, type ScanProblem } from '../scan/index.js';
 import { reconcileRuleChange } from './folder-settings.js';
 import { baseSnapshotKey, chooseBase, type BaseSnapshot } from './fork.js';
 import { clearQuiet, isQuiet, leftAgreement, markQuiet } from './quiet-pass.js';
+import { noteWithheld, readRemote, remoteTreeKey, storeRemoteTree } from './remote-side.js';
 import { Visibility } from './visible-tree.js';
 import { writeTrees } from './write-trees.js';
 
@@ -97,14 +98,11 @@ export interface PassResult {
   uploaded: number;
   /** The ignore rules or exclusions differ from the last pass's (a watcher must restart). */
   rulesChanged: boolean;
-}
-
-/**
- * Manifest key: the snapshot the stored remote tree of a folder is (null: none yet). The
- * engine's poll compares it with the newest snapshot on CESS to tell whether a pass is due.
- */
-export function remoteTreeKey(folderId: string): string {
-  return `remote-tree-snapshot:${folderId}`;
+  /**
+   * How the newest snapshot was read: not at all (a quiet pass), as the stored remote tree with
+   * blobs read on demand, or every tree blob decoded (./remote-side.ts).
+   */
+  remote: 'unread' | 'stored' | 'decoded';
 }
 
 export class RootMissingError extends Error {
@@ -228,13 +226,19 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
       downloaded: 0,
       uploaded: 0,
       rulesChanged: rules.changed,
+      remote: 'unread',
     };
     ctx.onPlanned?.(quiet.plan, { files: 0, bytes: 0 });
     return quiet;
   }
   // This pass decides anew whether the sides agree; until it has, no marker says they do.
   clearQuiet(ctx.manifest, ctx.folderId);
-  const remote = await ctx.repo.loadFolder(ctx.folderId);
+  const remote = await readRemote({
+    manifest: ctx.manifest,
+    repo: ctx.repo,
+    folderId: ctx.folderId,
+    storedSnapshot: remoteTreeSnapshot,
+  });
   const stored = ctx.manifest.loadTree(ctx.folderId, 'synced');
   if (!stored.has(ROOT_ID))
     stored.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
@@ -273,6 +277,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     downloaded: 0,
     uploaded: 0,
     rulesChanged: rules.changed,
+    remote: remote.read,
   };
   let files = 0;
   let bytes = 0;
@@ -294,10 +299,10 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     // Rewriting an unchanged remote tree cost most of an idle pass (100,000 rows deleted and
     // inserted again): only a new snapshot, or a tree that is not there, is written.
     const seen = remote.snapshot?.id ?? null;
-    if (remoteTreeSnapshot !== seen || !ctx.manifest.hasTree(ctx.folderId, 'remote')) {
-      ctx.manifest.replaceTree(ctx.folderId, 'remote', remote.tree);
-      ctx.manifest.setState(remoteTreeKey(ctx.folderId), seen);
-    }
+    if (remoteTreeSnapshot !== seen || !ctx.manifest.hasTree(ctx.folderId, 'remote'))
+      storeRemoteTree(ctx.manifest, ctx.folderId, remote.tree, seen, remote.withheld.size);
+    else if (remote.read === 'decoded')
+      noteWithheld(ctx.manifest, ctx.folderId, remote.withheld.size);
     if (agreed()) markQuiet(ctx.manifest, ctx.folderId, ignore);
     return result;
   }
@@ -305,8 +310,11 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   // The target trees, advanced op by op, give every op its paths.
   const localTree = new Map(scan.tree);
   const remoteTree = new Map(remote.tree);
-  const remoteFiles = new Map(remote.files);
-  const exec = new LocalExecutor(ctx, root, localTree, remote.files);
+  /** File entries this pass writes (new versions, new names); the others are the snapshot's. */
+  const remoteFiles = new Map<ItemId, FileEntry>();
+  const fileEntry = async (id: ItemId): Promise<FileEntry | undefined> =>
+    remoteFiles.get(id) ?? (await remote.fileEntry(id));
+  const exec = new LocalExecutor(ctx, root, localTree, (id) => remote.fileEntry(id));
   let remoteChanged = false;
   const uploads: Op[] = [];
   /** Remote directories whose entries the ops change (their tree blobs are written again). */
@@ -435,7 +443,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
             if (node.parentId) touched.add(node.parentId);
             touched.add(op.parentId);
             remoteTree.set(op.id, { ...node, parentId: op.parentId, name: op.name });
-            const f = remoteFiles.get(op.id);
+            const f = await fileEntry(op.id);
             if (f) remoteFiles.set(op.id, { ...f, name: op.name });
             ctx.onActivity?.('moved', pathOf(remoteTree, op.id) ?? op.name);
             break;
@@ -456,10 +464,10 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
         ctx.keys,
         packer,
         remoteTree,
-        remoteFiles,
+        fileEntry,
         remote.withheld,
         (id) => ctx.repo.has('tree', id),
-        { trees: remote.dirTrees, touched },
+        { trees: (id) => remote.dirTree(id), touched },
       );
       const parentSeq = remote.snapshot?.snapshot.seq ?? 0;
       const seq = ctx.manifest.tickLamport(parentSeq);
@@ -513,10 +521,14 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
       id = n.parentId;
     }
   }
-  ctx.manifest.replaceTree(ctx.folderId, 'remote', remoteTree);
-  ctx.manifest.setState(
-    remoteTreeKey(ctx.folderId),
+  // A published snapshot carries the withheld entries of the one it follows (or fewer: the
+  // count may be high, which only costs the next pass a full read).
+  storeRemoteTree(
+    ctx.manifest,
+    ctx.folderId,
+    remoteTree,
     publishedSnapshot?.id ?? remote.snapshot?.id ?? null,
+    remote.withheld.size,
   );
   ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced);
   // After the base itself: a crash in between leaves an older id, an ancestor of what follows.
@@ -543,7 +555,7 @@ class LocalExecutor {
     private readonly ctx: FolderSyncContext,
     private readonly root: string,
     private readonly local: Map<ItemId, TreeNode>,
-    private readonly remoteFiles: Map<ItemId, FileEntry>,
+    private readonly fileEntry: (id: ItemId) => Promise<FileEntry | undefined>,
   ) {
     this.meta = path.join(root, METADATA_DIR_NAME);
   }
@@ -584,7 +596,7 @@ class LocalExecutor {
       }
       case 'downloadFile': {
         const rel = this.relOf(this.local, op.parentId, op.name);
-        const entry = this.remoteFiles.get(op.id);
+        const entry = await this.fileEntry(op.id);
         if (!entry) throw new Error(`no remote entry for ${rel}`);
         const existing = this.local.get(op.id);
         if (existing) await this.toTrash(pathOf(this.local, op.id) ?? rel);

@@ -17,8 +17,8 @@ import {
 import { ROOT_ID, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 
 export interface TreeReuse {
-  /** The blob each directory was read from (RemoteFolder.dirTrees). */
-  trees: ReadonlyMap<ItemId, BlobId>;
+  /** The blob each directory was read from (RemoteFolder.dirTrees, or on demand). */
+  trees: (dirId: ItemId) => Promise<BlobId | undefined>;
   /** Directories whose entries changed: these and their ancestors are encoded again. */
   touched: Iterable<ItemId>;
 }
@@ -47,7 +47,7 @@ export async function writeTrees(
   keys: FormatKeys,
   packer: Packer,
   tree: Tree,
-  files: ReadonlyMap<ItemId, FileEntry>,
+  files: (id: ItemId) => Promise<FileEntry | undefined>,
   withheld: ReadonlyMap<ItemId, readonly TreeEntry[]>,
   stored: (id: BlobId) => boolean,
   reuse?: TreeReuse,
@@ -68,7 +68,7 @@ export async function writeTrees(
     else list.push(n);
   }
   const write = async (dirId: ItemId): Promise<BlobId> => {
-    const known = dirty && !dirty.has(dirId) ? reuse?.trees.get(dirId) : undefined;
+    const known = dirty && !dirty.has(dirId) ? await reuse?.trees(dirId) : undefined;
     if (known !== undefined) return known;
     const entries: TreeEntry[] = [];
     const kids = (children.get(dirId) ?? []).sort((a, b) =>
@@ -85,7 +85,7 @@ export async function writeTrees(
           subtree: await write(k.id),
         });
       } else {
-        const f = files.get(k.id);
+        const f = await files(k.id);
         if (!f) throw new Error(`file ${k.id} has no file entry to write`);
         entries.push({ ...f, name: k.name });
       }
