@@ -174,4 +174,22 @@ describe('engine poll', () => {
       existsSync(path.join(desktop.root, 'hidden', 'y.txt')),
     );
   });
+
+  it('a restored version is uploaded by the pass the restore waits for (no watcher batch yet)', async () => {
+    const laptop = await device('laptop', true);
+    const folderId = laptop.engine.status().folders[0]?.id ?? '';
+    const abs = path.join(laptop.root, 'v.txt');
+    await writeFile(abs, 'first\n');
+    await laptop.engine.syncNow();
+    await writeFile(abs, 'second, longer\n');
+    await until('two versions', async () => {
+      return (await laptop.engine.versions({ folderId, path: 'v.txt' })).length === 2;
+    });
+    const [, older] = await laptop.engine.versions({ folderId, path: 'v.txt' });
+    if (older === undefined) throw new Error('no older version');
+    await laptop.engine.restoreVersion({ folderId, path: 'v.txt', snapshotId: older.snapshotId });
+    const after = await laptop.engine.versions({ folderId, path: 'v.txt' });
+    expect(after[0]?.size).toBe('first\n'.length);
+    expect(await readFile(abs, 'utf8')).toBe('first\n');
+  });
 });

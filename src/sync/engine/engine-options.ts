@@ -56,7 +56,10 @@ export interface EngineHost {
   emit(e: DaemonEvent): void;
   /** Pushes the status to subscribers. */
   emitStatus(): void;
-  /** Queues a pass of a folder (unless one is queued); resolves when it has run. */
+  /**
+   * Queues a pass of a folder that scans every file (unless one is queued); resolves when it
+   * has run. The services change the disk themselves: no watcher batch has said where yet.
+   */
   schedule(folderId: string): Promise<void>;
   /** Runs `fn` between passes (the repository and its pack index are shared with them). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;

@@ -131,7 +131,7 @@ export class SyncEngine
       log: (folderId, kind, p, detail) => this.log(folderId, kind, p, detail),
       emit: (e) => this.emit(e),
       emitStatus: () => this.emitStatus(),
-      schedule: (id) => this.schedule(id),
+      schedule: (id) => this.scheduleFull(id),
       exclusive: (fn) => this.passes.exclusive(fn),
       folders: this.folders,
       requireFolder: (id) => this.requireFolder(id),
@@ -198,7 +198,10 @@ export class SyncEngine
     const { id, root } = rt;
     if (this.o.watch !== false) {
       try {
-        const ignore = await IgnoreMatcher.load(root);
+        // Excluded folders are not watched (a pass whose rules changed restarts the watcher).
+        const ignore = await IgnoreMatcher.load(root, {
+          exclusions: excludedOf(this.o.manifest, id),
+        });
         rt.watcher = watchFolder({
           root,
           ignore,
@@ -262,6 +265,17 @@ export class SyncEngine
   /** Queues a pass of a folder unless one is already queued for it. */
   private schedule(folderId: string): Promise<void> {
     return this.passes.schedule(folderId);
+  }
+
+  /**
+   * Queues a pass that looks at every file: the user asked for it, or the engine changed the
+   * disk itself (a restored version, a resolved conflict, a received share) and no watcher
+   * batch has said where yet.
+   */
+  private scheduleFull(folderId: string): Promise<void> {
+    const rt = this.folders.get(folderId);
+    if (rt) rt.scope.full = true;
+    return this.schedule(folderId);
   }
 
   private async pass(folderId: string): Promise<void> {
@@ -470,12 +484,7 @@ export class SyncEngine
   async syncNow(folderId?: string): Promise<void> {
     const ids =
       folderId === undefined ? [...this.folders.keys()] : [this.requireFolder(folderId).id];
-    // Asked for by the user: every file is looked at, not only where the watcher saw changes.
-    for (const id of ids) {
-      const rt = this.folders.get(id);
-      if (rt) rt.scope.full = true;
-    }
-    await Promise.all(ids.map((id) => this.schedule(id)));
+    await Promise.all(ids.map((id) => this.scheduleFull(id)));
   }
 
   async addFolder(req: AddFolderRequest): Promise<FolderStatus> {
