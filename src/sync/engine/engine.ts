@@ -345,12 +345,14 @@ export class SyncEngine
       this.trackPending();
       this.compaction.get()?.notePass(result.uploadedPacks.length > 0);
       await this.shareOps.syncShares(); // the pass refreshed the repository
-      if (result.rulesChanged && rt.watcher !== undefined) {
+      if (result.rulesChanged && rt.watcher !== undefined && !this.stopped) {
         // Edited on disk: the watcher prunes what its rules ignored, so it starts again with
         // the new ones, and the next pass looks everywhere for what it missed meanwhile.
+        const folder: FolderRuntime = rt; // startWatching sets its watcher again
         await rt.watcher.close();
         rt.watcher = undefined;
         await this.startWatching(rt);
+        if (this.stopped) await folder.watcher?.close(); // stop() ran meanwhile: none outlives it
         rt.scope.full = true;
         void this.schedule(folderId);
       }
