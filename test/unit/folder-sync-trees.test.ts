@@ -104,10 +104,11 @@ describe('tree blobs of a pass', () => {
     await rename(path.join(a.root, 'd4/deep'), path.join(a.root, 'd1/deep')); // d4, d1
     await rm(path.join(a.root, 'd3'), { recursive: true }); // root
     await writeFile(path.join(a.root, 'd6/a/b/c/u.txt'), 'u, edited'); // c, b, a, d6
+    await rename(path.join(a.root, 'd7/t.txt'), path.join(a.root, 'd7/renamed.txt')); // d7
     encoded = 0;
     await syncFolderOnce(a.ctx);
-    // root, d1, d4, d6, d6/a, d6/a/b, d6/a/b/c
-    expect(encoded).toBe(7);
+    // root, d1, d4, d6, d6/a, d6/a/b, d6/a/b/c, d7
+    expect(encoded).toBe(8);
     await sameOnBoth();
   });
 });

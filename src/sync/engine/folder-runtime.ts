@@ -117,6 +117,14 @@ export function isOfflineError(err: unknown): boolean {
 }
 
 /** The subfolders a folder's selective sync keeps off this device. */
+/**
+ * When the folder was added (null: not synced). State kept for a folder across passes names it,
+ * so that a folder removed and added again under the same id is not taken for the old one.
+ */
+export function folderCreatedMs(manifest: Manifest, folderId: string): number | null {
+  return manifest.getFolder(folderId)?.createdMs ?? null;
+}
+
 export function excludedOf(manifest: Manifest, folderId: string): string[] {
   return ((manifest.getFolder(folderId)?.settings ?? {}) as { excluded?: string[] }).excluded ?? [];
 }

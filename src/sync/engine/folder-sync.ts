@@ -442,9 +442,8 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
             if (!node) throw new Error(`move of an item the remote tree lacks: ${op.id}`);
             if (node.parentId) touched.add(node.parentId);
             touched.add(op.parentId);
+            // The file entry keeps its old name: writeTrees names entries from the tree.
             remoteTree.set(op.id, { ...node, parentId: op.parentId, name: op.name });
-            const f = await fileEntry(op.id);
-            if (f) remoteFiles.set(op.id, { ...f, name: op.name });
             ctx.onActivity?.('moved', pathOf(remoteTree, op.id) ?? op.name);
             break;
           }
@@ -743,17 +742,13 @@ export async function fetchVersion(
  */
 export async function moveToTrash(root: string, rel: string): Promise<void> {
   const src = resolveInsideRoot(root, rel);
-  let s;
-  try {
-    s = await lstat(src);
-  } catch {
-    return;
-  }
+  const s = await lstat(src).catch(() => null);
+  if (s === null) return;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const base = path.join(root, METADATA_DIR_NAME, 'trash', stamp, rel);
   await mkdir(path.dirname(base), { recursive: true });
   let dest = base;
-  for (let n = 2; await exists(dest); n++) {
+  for (let n = 2; (await lstat(dest).catch(() => null)) !== null; n++) {
     if (s.isDirectory() && (await readdir(src)).length === 0) {
       await rmdir(src);
       return;
@@ -761,13 +756,4 @@ export async function moveToTrash(root: string, rel: string): Promise<void> {
     dest = `${base}.${n}`;
   }
   await rename(src, dest);
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -16,6 +16,7 @@
 import type { IgnoreMatcher } from '../ignore/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { isLocalOp, type Op, type Plan } from '../planner/index.js';
+import { folderCreatedMs } from './folder-runtime.js';
 
 /** Bumped when the planner's inputs change meaning (built-in rules, tree fields). */
 const QUIET_VERSION = 1;
@@ -28,10 +29,6 @@ interface QuietMarker {
    * roots) is not the folder the marker speaks of, even before its first scan finds anything.
    */
   folderCreatedMs: number | null;
-}
-
-function createdMs(manifest: Manifest, folderId: string): number | null {
-  return manifest.getFolder(folderId)?.createdMs ?? null;
 }
 
 export function quietKey(folderId: string): string {
@@ -59,7 +56,7 @@ export async function isQuiet(o: {
 }): Promise<boolean> {
   const m = o.manifest.getState<QuietMarker | null>(quietKey(o.folderId)) ?? null;
   if (m === null || o.localChanged || m.rules !== rulesFingerprint(o.ignore)) return false;
-  if (m.folderCreatedMs !== createdMs(o.manifest, o.folderId)) return false;
+  if (m.folderCreatedMs !== folderCreatedMs(o.manifest, o.folderId)) return false;
   if (o.remoteTreeSnapshot === undefined) return false;
   if (!o.manifest.hasTree(o.folderId, 'synced') || !o.manifest.hasTree(o.folderId, 'remote'))
     return false;
@@ -103,7 +100,7 @@ export function clearQuiet(manifest: Manifest, folderId: string): void {
 export function markQuiet(manifest: Manifest, folderId: string, ignore: IgnoreMatcher): void {
   const m: QuietMarker = {
     rules: rulesFingerprint(ignore),
-    folderCreatedMs: createdMs(manifest, folderId),
+    folderCreatedMs: folderCreatedMs(manifest, folderId),
   };
   manifest.setState(quietKey(folderId), m);
 }

@@ -13,6 +13,7 @@ import type { Manifest } from '../manifest/index.js';
 import type { ItemId, Tree } from '../model/tree.js';
 import type { RemoteProblem, Repository, SnapshotRef } from '../remote/repository.js';
 import { SnapshotEntries } from '../remote/snapshot-entries.js';
+import { folderCreatedMs } from './folder-runtime.js';
 
 export interface RemoteSide {
   snapshot: SnapshotRef | null;
@@ -51,13 +52,9 @@ interface StoredRemote {
   folderCreatedMs: number | null;
 }
 
-function createdMs(manifest: Manifest, folderId: string): number | null {
-  return manifest.getFolder(folderId)?.createdMs ?? null;
-}
-
 /** Records how many directories of the stored tree's snapshot have withheld entries. */
 export function noteWithheld(manifest: Manifest, folderId: string, withheld: number): void {
-  const v: StoredRemote = { withheld, folderCreatedMs: createdMs(manifest, folderId) };
+  const v: StoredRemote = { withheld, folderCreatedMs: folderCreatedMs(manifest, folderId) };
   manifest.setState(remoteWithheldKey(folderId), v);
 }
 
@@ -66,7 +63,7 @@ function storedStandsFor(manifest: Manifest, folderId: string): boolean {
   return (
     v !== null &&
     v.withheld === 0 &&
-    v.folderCreatedMs === createdMs(manifest, folderId) &&
+    v.folderCreatedMs === folderCreatedMs(manifest, folderId) &&
     manifest.hasTree(folderId, 'remote')
   );
 }
