@@ -4,7 +4,7 @@
  * several trees in a pass, so the same path may be a file in one tree and a folder in another.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Visibility } from '../../src/sync/engine/visible-tree.js';
 import { IgnoreMatcher } from '../../src/sync/ignore/index.js';
 import {
@@ -71,6 +71,51 @@ describe('Visibility', () => {
       { seed: 20261124, numRuns: 300 },
     );
     expect(hiddenSome).toBeGreaterThan(100);
+  });
+
+  it('takes items at the same place in an admitted tree as visible, and only those', () => {
+    // The admitted tree is the filtered tree with some folders renamed or moved to the root:
+    // the items below them have the same parent and name in both trees but other paths, and
+    // must still be judged by the rules (as must ids that are elsewhere in another tree).
+    const moves = fc.array(fc.record({ dir: fc.nat(), name: names, toRoot: fc.boolean() }), {
+      maxLength: 5,
+    });
+    // Rules that tell a name in one folder from the same name in another.
+    const pathRules = fc.subarray(['docs/a', '**/B/f.txt', 'build/*.tmp', '/a', '!keep.tmp']);
+    let lookupsAdmitted = 0;
+    let lookupsPlain = 0;
+    fc.assert(
+      fc.property(shape, shape, moves, pathRules, exclusions, (s1, s2, mv, r, ex) => {
+        const m = IgnoreMatcher.fromRules(r.join('\n'), { exclusions: ex });
+        const tree = treeFrom(s1);
+        const moved = new Map(tree);
+        const dirs = [...tree.values()].filter((n) => n.kind === 'dir' && n.id !== ROOT_ID);
+        for (const x of mv) {
+          const d = dirs[x.dir % Math.max(1, dirs.length)];
+          if (d === undefined) break;
+          const parentId = x.toRoot ? ROOT_ID : (d.parentId as ItemId);
+          const clash = [...moved.values()].some(
+            (n) => n.parentId === parentId && n.name === x.name && n.id !== d.id,
+          );
+          const cycle = (pathOf(moved, parentId) ?? '').length > 0 && parentId !== d.parentId;
+          if (!clash && !cycle) moved.set(d.id, { ...d, parentId, name: x.name });
+        }
+        const admitted = plainVisible(moved, m);
+        const spy = vi.spyOn(m, 'ignores');
+        for (const t of [tree, treeFrom(s2)]) {
+          spy.mockClear();
+          const got = new Visibility(m, admitted).filter(t);
+          lookupsAdmitted += spy.mock.calls.length;
+          spy.mockClear();
+          new Visibility(m).filter(t);
+          lookupsPlain += spy.mock.calls.length;
+          expect([...got.keys()].sort()).toEqual([...plainVisible(t, m).keys()].sort());
+        }
+        spy.mockRestore();
+      }),
+      { seed: 20261125, numRuns: 1000 },
+    );
+    expect(lookupsAdmitted).toBeLessThan(lookupsPlain * 0.8);
   });
 
   it('keeps an item whose chain does not reach the root (the planner rejects that tree)', () => {

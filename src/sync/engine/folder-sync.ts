@@ -195,7 +195,6 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   });
   const scanPaths = rules.changed ? undefined : ctx.scanPaths;
   const hash = contentHasher(ctx.keys);
-  const vis = new Visibility(ignore);
 
   const scan = await scanFolder({
     root,
@@ -233,15 +232,22 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   }
   // This pass decides anew whether the sides agree; until it has, no marker says they do.
   clearQuiet(ctx.manifest, ctx.folderId);
+  // The scan admitted its tree under these rules (unless they just changed: then records it
+  // carried over for unreadable regions were admitted under the old ones).
+  const vis = new Visibility(ignore, rules.changed ? undefined : scan.tree);
   const remote = await readRemote({
     manifest: ctx.manifest,
     repo: ctx.repo,
     folderId: ctx.folderId,
     storedSnapshot: remoteTreeSnapshot,
   });
-  const stored = ctx.manifest.loadTree(ctx.folderId, 'synced');
-  if (!stored.has(ROOT_ID))
-    stored.set(ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' });
+  const storedSynced = ctx.manifest.loadStoredTree(ctx.folderId, 'synced');
+  const stored: Tree = storedSynced.tree.has(ROOT_ID)
+    ? storedSynced.tree
+    : new Map([
+        ...storedSynced.tree,
+        [ROOT_ID, { id: ROOT_ID, parentId: null, name: '', kind: 'dir' } as TreeNode],
+      ]);
   // Another device's pass ran at the same time and won: plan against what both share (./fork.ts).
   const base = await chooseBase(
     () => ctx.repo.snapshots(ctx.folderId),
@@ -528,8 +534,9 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     remoteTree,
     publishedSnapshot?.id ?? remote.snapshot?.id ?? null,
     remote.withheld.size,
+    remote.stored,
   );
-  ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced);
+  ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced, storedSynced);
   // After the base itself: a crash in between leaves an older id, an ancestor of what follows.
   const baseNow: BaseSnapshot | null =
     publishedSnapshot ??

@@ -9,7 +9,7 @@
  *   files spent about 1 s and ~80 MiB decoding what it then left unchanged.
  */
 import type { BlobId, FileEntry, TreeEntry } from '../format/index.js';
-import type { Manifest } from '../manifest/index.js';
+import type { Manifest, StoredTree } from '../manifest/index.js';
 import type { ItemId, Tree } from '../model/tree.js';
 import type { RemoteProblem, Repository, SnapshotRef } from '../remote/repository.js';
 import { SnapshotEntries } from '../remote/snapshot-entries.js';
@@ -26,6 +26,8 @@ export interface RemoteSide {
   /** The tree blob a directory was read from. */
   dirTree(id: ItemId): Promise<BlobId | undefined>;
   read: 'stored' | 'decoded';
+  /** The stored remote tree `tree` is (read 'stored'), for storeRemoteTree's `since`. */
+  stored?: StoredTree;
 }
 
 /**
@@ -78,7 +80,8 @@ export async function readRemote(o: {
   const { manifest, repo, folderId } = o;
   const latest = await repo.latest(folderId);
   if (latest !== null && o.storedSnapshot === latest.id && storedStandsFor(manifest, folderId)) {
-    const tree = manifest.loadTree(folderId, 'remote');
+    const stored = manifest.loadStoredTree(folderId, 'remote');
+    const tree = stored.tree;
     const entries = new SnapshotEntries(repo, latest.snapshot.tree, tree, () =>
       manifest.setState(remoteWithheldKey(folderId), null),
     );
@@ -90,6 +93,7 @@ export async function readRemote(o: {
       fileEntry: (id) => entries.fileEntry(id),
       dirTree: (id) => entries.dirTree(id),
       read: 'stored',
+      stored,
     };
   }
   const full = await repo.loadFolder(folderId);
@@ -107,7 +111,7 @@ export async function readRemote(o: {
 /**
  * Records `tree` as the stored remote tree of `snapshot`. The withheld count is cleared first
  * and set last: a crash in between leaves it unknown (a full read next), never the count of
- * another snapshot.
+ * another snapshot. `since`: the stored tree as loaded (Manifest.replaceTree).
  */
 export function storeRemoteTree(
   manifest: Manifest,
@@ -115,9 +119,10 @@ export function storeRemoteTree(
   tree: Tree,
   snapshot: string | null,
   withheld: number,
+  since?: StoredTree,
 ): void {
   manifest.setState(remoteWithheldKey(folderId), null);
-  manifest.replaceTree(folderId, 'remote', tree);
+  manifest.replaceTree(folderId, 'remote', tree, since);
   manifest.setState(remoteTreeKey(folderId), snapshot);
   noteWithheld(manifest, folderId, withheld);
 }

@@ -12,6 +12,7 @@ export {
   type OpRecord,
   type OpState,
   type PendingObject,
+  type StoredTree,
   type TreeName,
 } from './manifest.js';
 export {

@@ -35,13 +35,18 @@ export function childIndex(tree: Tree): Map<ItemId, Map<string, ItemId>> {
  * Why `tree` is not a well-formed tree, or null when it is: ROOT_ID present with a null parent,
  * every other item under an existing directory, no cycles, no two siblings with one name, ids
  * matching their keys.
+ *
+ * One pass over the items, then a cycle walk over directories only (a file cannot be a parent,
+ * so an item reaches the root when its parent does). Runs three times a pass on trees of
+ * 100,000 items: the per-item walk with its own Set took ~0.25 s a tree.
  */
 export function treeDefect(tree: Tree): string | null {
   const root = tree.get(ROOT_ID);
   if (root === undefined) return 'no root';
   if (root.parentId !== null || root.kind !== 'dir')
     return 'root is not a directory without parent';
-  const siblings = new Set<string>();
+  const names = new Map<ItemId, Set<string>>();
+  const dirs: ItemId[] = [];
   for (const [key, node] of tree) {
     if (node.id !== key) return `item ${key} is stored under another id`;
     if (key === ROOT_ID) continue;
@@ -49,23 +54,27 @@ export function treeDefect(tree: Tree): string | null {
     const parent = tree.get(node.parentId);
     if (parent === undefined) return `item ${key} has a missing parent`;
     if (parent.kind !== 'dir') return `item ${key} is inside a file`;
-    const sib = `${node.parentId}\u0000${node.name}`;
-    if (siblings.has(sib)) return `two items named ${JSON.stringify(node.name)} in one directory`;
-    siblings.add(sib);
+    let sib = names.get(node.parentId);
+    if (sib === undefined) names.set(node.parentId, (sib = new Set()));
+    if (sib.has(node.name)) return `two items named ${JSON.stringify(node.name)} in one directory`;
+    sib.add(node.name);
+    if (node.kind === 'dir') dirs.push(key);
   }
-  // Cycles: every chain must reach the root. Memoize items known to reach it.
-  const reaches = new Set<ItemId>([ROOT_ID]);
-  for (const id of tree.keys()) {
-    const chain: ItemId[] = [];
-    const onChain = new Set<ItemId>();
-    let cur: ItemId | null = id;
-    while (cur !== null && !reaches.has(cur)) {
-      if (onChain.has(cur)) return `cycle through item ${cur}`;
-      onChain.add(cur);
+  // Cycles: every directory's chain must reach the root (1: on the chain being walked,
+  // 2: reaches the root, absent: not yet known).
+  const state = new Map<ItemId, 1 | 2>([[ROOT_ID, 2]]);
+  const chain: ItemId[] = [];
+  for (const id of dirs) {
+    let cur: ItemId = id;
+    let s: 1 | 2 | undefined;
+    while ((s = state.get(cur)) === undefined) {
+      state.set(cur, 1);
       chain.push(cur);
-      cur = tree.get(cur)?.parentId ?? null;
+      cur = (tree.get(cur) as TreeNode).parentId as ItemId; // checked above: not null, present
     }
-    for (const c of chain) reaches.add(c);
+    if (s === 1) return `cycle through item ${cur}`;
+    for (const c of chain) state.set(c, 2);
+    chain.length = 0;
   }
   return null;
 }
