@@ -597,16 +597,41 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
     const parentId = idByPath.get(dirnameOf(e.path));
     if (e.itemId === undefined || parentId === undefined || !tree.has(parentId)) continue;
     const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-    const node: TreeNode = { id: e.itemId, parentId, name, kind: e.kind };
+    const mtimeMs = e.kind === 'file' ? Number(e.mtimeNs / 1_000_000n) : undefined;
     if (e.kind === 'file') {
       if (e.contentId === undefined) continue;
-      node.contentId = e.contentId;
-      node.size = e.size;
-      node.mtimeMs = Number(e.mtimeNs / 1_000_000n);
       files++;
     } else dirCount++;
-    node.mode = e.mode & 0o777;
-    tree.set(e.itemId, node);
+    // Unchanged items (all of a partial scan's carried ones) keep the objects already loaded:
+    // fewer allocations, and the diff below sees them as identical at once.
+    const o = oldTree.get(e.itemId);
+    const mode = e.mode & 0o777;
+    if (
+      o !== undefined &&
+      o.parentId === parentId &&
+      o.name === name &&
+      o.kind === e.kind &&
+      o.contentId === e.contentId &&
+      o.size === (e.kind === 'file' ? e.size : undefined) &&
+      o.mtimeMs === mtimeMs &&
+      o.mode === mode
+    )
+      tree.set(e.itemId, o);
+    else {
+      const node: TreeNode = { id: e.itemId, parentId, name, kind: e.kind };
+      if (e.kind === 'file') {
+        node.contentId = e.contentId;
+        node.size = e.size;
+        node.mtimeMs = mtimeMs as number;
+      }
+      node.mode = mode;
+      tree.set(e.itemId, node);
+    }
+    const c = e.carried;
+    if (c !== undefined && c.mode !== undefined && c.itemId === e.itemId) {
+      records.set(e.path, c); // what entryFromRecord copied, unchanged (see sameRecord)
+      continue;
+    }
     const rec: LocalFileRecord = {
       path: e.path,
       itemId: e.itemId,
@@ -629,14 +654,14 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   const treeDeletes: ItemId[] = [];
   for (const n of tree.values()) {
     const o = oldTree.get(n.id);
-    if (o === undefined || !sameNode(o, n)) treeUpserts.push(n);
+    if (o !== n && (o === undefined || !sameNode(o, n))) treeUpserts.push(n);
   }
   for (const id of oldTree.keys()) if (!tree.has(id)) treeDeletes.push(id);
   const fileUpserts: LocalFileRecord[] = [];
   const fileDeletes: string[] = [];
   for (const r of records.values()) {
     const o = old.get(r.path);
-    if (o === undefined || !sameRecord(o, r)) fileUpserts.push(r);
+    if (o !== r && (o === undefined || !sameRecord(o, r))) fileUpserts.push(r);
   }
   for (const p of old.keys()) if (!records.has(p)) fileDeletes.push(p);
   if (treeUpserts.length + treeDeletes.length + fileUpserts.length + fileDeletes.length > 0)
