@@ -9,6 +9,7 @@ let failed = 0;
 let skipped = 0;
 let reports = 0;
 const flaky = [];
+const failures = [];
 
 const vitest = 'test-results/vitest.json';
 if (existsSync(vitest)) {
@@ -21,9 +22,14 @@ if (existsSync(vitest)) {
     // A file that failed to load has no tests counted: count it as a failure.
     if (f.status === 'failed' && f.assertionResults.length === 0) failed++;
     // Passed on its retry: Vitest keeps the first attempt's error.
-    for (const t of f.assertionResults ?? [])
-      if (t.status === 'passed' && (t.failureMessages ?? []).length > 0)
-        flaky.push(`${path.relative(process.cwd(), f.name)}: ${t.fullName}`);
+    for (const t of f.assertionResults ?? []) {
+      const where = `${path.relative(process.cwd(), f.name)}: ${t.fullName}`;
+      const first = firstLine((t.failureMessages ?? [])[0]);
+      if (t.status === 'passed' && first !== undefined) flaky.push(`${where} (${first})`);
+      const each = (t.failureMessages ?? []).map(firstLine).filter(Boolean);
+      if (t.status === 'failed')
+        failures.push(`${where} (${each.join(' | then: ') || 'no message'})`);
+    }
   }
 }
 
@@ -36,25 +42,41 @@ for (const pw of ['test-results/playwright.json', 'test-results/playwright-elect
   passed += r.stats.expected + (r.stats.flaky ?? 0);
   failed += r.stats.unexpected;
   skipped += r.stats.skipped;
-  if (r.stats.flaky) flaky.push(...flakyTitles(r.suites ?? []));
+  if (r.stats.flaky) flaky.push(...titlesWith(r.suites ?? [], 'flaky'));
+  if (r.stats.unexpected) failures.push(...titlesWith(r.suites ?? [], 'unexpected'));
   // A run that could not start (global setup failed) reports errors and no tests.
   if ((r.errors ?? []).length > 0 && r.stats.expected + r.stats.unexpected + r.stats.skipped === 0)
     failed++;
 }
 
 if (reports === 0) failed++;
+// The last lines of a long CI log are often all that is kept: name what failed there, with the
+// first line of its error (of each attempt, when it was retried).
 for (const t of flaky) console.log(`flaky (failed, then passed on its retry): ${t}`);
+for (const t of failures) console.log(`failed: ${t}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
 
-/** Titles of the tests whose first run failed and whose retry passed. */
-function flakyTitles(suites) {
+/** Playwright tests whose status is `status` ('flaky', 'unexpected'), with their first error. */
+function titlesWith(suites, status) {
   const out = [];
   for (const s of suites) {
     for (const spec of s.specs ?? [])
       for (const t of spec.tests ?? [])
-        if (t.status === 'flaky') out.push(`${spec.file ?? s.file}: ${spec.title}`);
-    out.push(...flakyTitles(s.suites ?? []));
+        if (t.status === status) {
+          const err = (t.results ?? []).map((r) => r.error?.message).find(Boolean);
+          out.push(`${spec.file ?? s.file}: ${spec.title} (${firstLine(err) ?? 'no message'})`);
+        }
+    out.push(...titlesWith(s.suites ?? [], status));
   }
   return out;
+}
+
+/** The first non-empty line of an error message, without colour codes, at most 300 characters. */
+function firstLine(message) {
+  if (typeof message !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
+  const line = plain.split('\n').find((l) => l.trim() !== '');
+  return line === undefined ? undefined : line.trim().slice(0, 300);
 }

@@ -264,6 +264,32 @@ describe('local CESS network', () => {
     }
   });
 
+  it('deals completed at once, while another file is declared, all count: none is lost from the hold list or the space', async () => {
+    net.backend.setMinerDelay('never');
+    try {
+      const before = await territoryOf(alice.address, 'home');
+      const fids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const up = await cd2nUpload(alice, bytes(3000 + i, 20 + i), `race-${i}.bin`, 'home');
+        fids.push(up.body.data as string);
+      }
+      // The miners report the three while a fourth upload declares itself.
+      const [late] = await Promise.all([
+        cd2nUpload(alice, bytes(4000, 30), 'race-late.bin', 'home'),
+        ...fids.map((f) => net.backend.completeNow(f)),
+      ]);
+      const held = await heldBy(alice.address);
+      for (const f of fids) expect(held).toContain(f);
+      const after = await territoryOf(alice.address, 'home');
+      const segment = 96n * 1024n * 1024n;
+      expect(BigInt(after!.usedSpace) - BigInt(before!.usedSpace)).toBe(3n * segment);
+      expect(BigInt(after!.lockedSpace) - BigInt(before!.lockedSpace)).toBe(segment);
+      expect(await net.backend.completeNow(late.body.data as string)).toBe(true);
+    } finally {
+      net.backend.setMinerDelay(0);
+    }
+  });
+
   it('with a miner delay the deal completes by itself', async () => {
     net.backend.setMinerDelay(1500);
     try {

@@ -46,6 +46,8 @@ export class ChainBackend implements GatewayBackend {
   readonly ss58Format: number;
   private readonly timers = new Set<NodeJS.Timeout>();
   private minerDelay: MinerDelay;
+  /** The tail of the chain writes queued so far (see serial). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: ChainBackendOptions) {
     this.account = opts.gateway.address;
@@ -90,7 +92,23 @@ export class ChainBackend implements GatewayBackend {
     }
   }
 
-  async declare(req: DeclareRequest): Promise<void> {
+  /**
+   * Chain writes one at a time. A simulated deal completion reads the territory, the hold list
+   * and the miner, then sets them (miner-sim.ts): a declaration, a delete or another completion
+   * landing in between would be overwritten, and a stored file would be left out of the owner's
+   * hold list or its space counted wrong. Two uploads in a row made that race under load.
+   */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writes.catch(() => undefined).then(fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  declare(req: DeclareRequest): Promise<void> {
+    return this.serial(() => this.declareNow(req));
+  }
+
+  private async declareNow(req: DeclareRequest): Promise<void> {
     const { api, gateway } = this.opts;
     const existing = await this.fileInfo(req.fid);
     if (existing?.owners.includes(req.owner)) return; // already theirs: nothing to declare
@@ -125,13 +143,15 @@ export class ChainBackend implements GatewayBackend {
       const arg = key.args[0];
       if (!arg) continue;
       const fid = text(arg.toHex());
-      if (await completeDeal(api, this.opts.rpc, fid, this.opts.miner.address)) done.push(fid);
+      if (await this.completeNow(fid)) done.push(fid);
     }
     return done;
   }
 
-  async completeNow(fid: string): Promise<boolean> {
-    return completeDeal(this.opts.api, this.opts.rpc, fid, this.opts.miner.address);
+  completeNow(fid: string): Promise<boolean> {
+    return this.serial(() =>
+      completeDeal(this.opts.api, this.opts.rpc, fid, this.opts.miner.address),
+    );
   }
 
   private scheduleCompletion(fid: string): void {
@@ -147,14 +167,16 @@ export class ChainBackend implements GatewayBackend {
     this.timers.add(timer);
   }
 
-  async deleteFile(owner: string, fid: string): Promise<void> {
+  deleteFile(owner: string, fid: string): Promise<void> {
     const { api, gateway } = this.opts;
-    try {
-      await signAndWait(api, txOf(api, 'fileBank', 'deleteFile')(owner, fid), gateway);
-    } catch (err) {
-      if (err instanceof ChainTxError) throw new ChainError(`deleteFile failed: ${err.message}`);
-      throw err;
-    }
+    return this.serial(async () => {
+      try {
+        await signAndWait(api, txOf(api, 'fileBank', 'deleteFile')(owner, fid), gateway);
+      } catch (err) {
+        if (err instanceof ChainTxError) throw new ChainError(`deleteFile failed: ${err.message}`);
+        throw err;
+      }
+    });
   }
 
   async fileInfo(fid: string): Promise<ChainFileInfo | null> {
