@@ -11,7 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { ROOT_ID, type ItemId, type ItemKind, type Tree, type TreeNode } from '../model/tree.js';
+import {
+  ROOT_ID,
+  sameStoredNode,
+  type ItemId,
+  type ItemKind,
+  type Tree,
+  type TreeNode,
+} from '../model/tree.js';
 import { migrate, schemaVersion, TREE_TABLES } from './schema.js';
 
 export type TreeName = 'local' | 'remote' | 'synced';
@@ -223,18 +230,6 @@ export interface StoredTree {
 }
 
 /** Whether storing `n` over a row loaded as `o` would change nothing (as replaceTree's `===`). */
-function sameStored(o: TreeNode, n: TreeNode): boolean {
-  return (
-    o.parentId === n.parentId &&
-    o.name === n.name &&
-    o.kind === n.kind &&
-    (o.contentId ?? null) === (n.contentId ?? null) &&
-    (o.size ?? null) === (n.size ?? null) &&
-    (o.mtimeMs ?? null) === (n.mtimeMs ?? null) &&
-    (o.mode ?? null) === (n.mode ?? null)
-  );
-}
-
 function tableOf(which: TreeName): string {
   const t = TREE_TABLES[which];
   if (t === undefined) throw new ManifestError(`unknown tree ${String(which)}`);
@@ -498,40 +493,43 @@ export class Manifest {
       next = m;
     }
     if (!next.has(ROOT_ID)) throw new ManifestError('a tree must contain the root item');
-    if (since !== undefined && since.version === this.treeVersion(folderId, which)) {
-      // The stored rows are `since.tree`: compare in memory (reading 100,000 rows back cost
-      // ~0.4 s of a pass that changed a handful).
-      const prev = since.tree;
-      this.transaction(() => {
-        for (const id of prev.keys()) if (!next.has(id)) this.deleteItem(folderId, which, id);
-        for (const [id, n] of next) {
-          const o = prev.get(id);
-          if (o === undefined || !sameStored(o, n)) this.upsertItem(folderId, which, n);
-        }
-      });
-      return;
-    }
+    // While nothing wrote to the tree since `since` was loaded, its rows are `since.tree`:
+    // compare in memory (reading 100,000 rows back cost ~0.4 s of a pass that changed a handful).
+    const prev =
+      since !== undefined && since.version === this.treeVersion(folderId, which)
+        ? since.tree
+        : undefined;
     this.transaction(() => {
       const gone: ItemId[] = [];
-      const same = new Set<ItemId>();
-      // Collect first, write after: the connection is busy while the statement iterates.
-      for (const r of this.treeRows(which).iterate(folderId) as IterableIterator<ItemTuple>) {
-        const n = next.get(r[0]);
-        if (n === undefined) gone.push(r[0]);
-        else if (
-          r[1] === n.parentId &&
-          r[2] === n.name &&
-          r[3] === n.kind &&
-          r[4] === (n.contentId ?? null) &&
-          r[5] === (n.size ?? null) &&
-          r[6] === (n.mtimeMs ?? null) &&
-          r[7] === (n.mode ?? null)
-        )
-          same.add(r[0]);
+      let same: (n: TreeNode) => boolean;
+      if (prev !== undefined) {
+        for (const id of prev.keys()) if (!next.has(id)) gone.push(id);
+        same = (n) => {
+          const o = prev.get(n.id);
+          return o === n || (o !== undefined && sameStoredNode(o, n));
+        };
+      } else {
+        const kept = new Set<ItemId>();
+        // Collect first, write after: the connection is busy while the statement iterates.
+        for (const r of this.treeRows(which).iterate(folderId) as IterableIterator<ItemTuple>) {
+          const n = next.get(r[0]);
+          if (n === undefined) gone.push(r[0]);
+          else if (
+            r[1] === n.parentId &&
+            r[2] === n.name &&
+            r[3] === n.kind &&
+            r[4] === (n.contentId ?? null) &&
+            r[5] === (n.size ?? null) &&
+            r[6] === (n.mtimeMs ?? null) &&
+            r[7] === (n.mode ?? null)
+          )
+            kept.add(r[0]);
+        }
+        same = (n) => kept.has(n.id);
       }
       // The parent key is deferred (checked at commit), so the order of these does not matter.
       for (const id of gone) this.deleteItem(folderId, which, id);
-      for (const [id, n] of next) if (!same.has(id)) this.upsertItem(folderId, which, n);
+      for (const n of next.values()) if (!same(n)) this.upsertItem(folderId, which, n);
     });
   }
 

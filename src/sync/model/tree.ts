@@ -53,6 +53,22 @@ export function samePlace(a: TreeNode, b: TreeNode): boolean {
   return a.parentId === b.parentId && a.name === b.name;
 }
 
+/**
+ * The same row in a stored tree: every field a manifest keeps, an absent one equal to null (a
+ * node read back from SQLite and one built in memory spell "none" differently).
+ */
+export function sameStoredNode(a: TreeNode, b: TreeNode): boolean {
+  return (
+    a.id === b.id &&
+    samePlace(a, b) &&
+    a.kind === b.kind &&
+    (a.contentId ?? null) === (b.contentId ?? null) &&
+    (a.size ?? null) === (b.size ?? null) &&
+    (a.mtimeMs ?? null) === (b.mtimeMs ?? null) &&
+    (a.mode ?? null) === (b.mode ?? null)
+  );
+}
+
 /** The '/'-joined path of an item, or null when its parent chain is broken or cyclic. */
 export function pathOf(tree: Tree, id: ItemId): string | null {
   const parts: string[] = [];

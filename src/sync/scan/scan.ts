@@ -24,7 +24,13 @@ import { stat } from 'node:fs/promises';
 import nodePath from 'node:path';
 import type { IgnoreMatcher } from '../ignore/index.js';
 import type { LocalFileRecord, Manifest } from '../manifest/index.js';
-import { ROOT_ID, type ItemId, type ItemKind, type TreeNode } from '../model/tree.js';
+import {
+  ROOT_ID,
+  sameStoredNode,
+  type ItemId,
+  type ItemKind,
+  type TreeNode,
+} from '../model/tree.js';
 import {
   caseFoldKey,
   normalizeName,
@@ -654,7 +660,7 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   const treeDeletes: ItemId[] = [];
   for (const n of tree.values()) {
     const o = oldTree.get(n.id);
-    if (o !== n && (o === undefined || !sameNode(o, n))) treeUpserts.push(n);
+    if (o !== n && (o === undefined || !sameStoredNode(o, n))) treeUpserts.push(n);
   }
   for (const id of oldTree.keys()) if (!tree.has(id)) treeDeletes.push(id);
   const fileUpserts: LocalFileRecord[] = [];
@@ -674,18 +680,6 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
     treeChanged: treeUpserts.length + treeDeletes.length > 0,
     stats: { files, dirs: dirCount, hashed, bytesHashed, ms: Math.round(performance.now() - t0) },
   };
-}
-
-function sameNode(a: TreeNode, b: TreeNode): boolean {
-  return (
-    a.parentId === b.parentId &&
-    a.name === b.name &&
-    a.kind === b.kind &&
-    a.contentId === b.contentId &&
-    a.size === b.size &&
-    a.mtimeMs === b.mtimeMs &&
-    a.mode === b.mode
-  );
 }
 
 function sameRecord(a: LocalFileRecord, b: LocalFileRecord): boolean {
