@@ -70,6 +70,13 @@ async function device(name: string, watch: boolean, prepare?: (root: string) => 
   return { engine, root, lastSync };
 }
 
+/** A folder that starts with `hidden/x.txt` under a `.cessignore` rule hiding `hidden/`. */
+async function hideXInHidden(root: string): Promise<void> {
+  await writeFile(path.join(root, '.cessignore'), 'hidden/\n');
+  await mkdir(path.join(root, 'hidden'));
+  await writeFile(path.join(root, 'hidden', 'x.txt'), 'x\n');
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000) {
@@ -149,11 +156,7 @@ describe('engine poll', () => {
 
   it('saves are found through the watcher’s paths; rules edited on disk restart the watcher', async () => {
     // The folder starts with `hidden/` ignored: the watcher does not even watch it.
-    const laptop = await device('laptop', true, async (root) => {
-      await writeFile(path.join(root, '.cessignore'), 'hidden/\n');
-      await mkdir(path.join(root, 'hidden'));
-      await writeFile(path.join(root, 'hidden', 'x.txt'), 'x\n');
-    });
+    const laptop = await device('laptop', true, hideXInHidden);
     const desktop = await device('desktop', false);
     await writeFile(path.join(laptop.root, 'seen.txt'), 'saved\n');
     await until('the desktop to get seen.txt', () =>
@@ -173,6 +176,24 @@ describe('engine poll', () => {
     await until('the desktop to get hidden/y.txt', () =>
       existsSync(path.join(desktop.root, 'hidden', 'y.txt')),
     );
+  });
+
+  it('rules saved through the engine: the pass that applies them restarts the watcher, so later saves are seen', async () => {
+    const laptop = await device('laptop', true, hideXInHidden);
+    const desktop = await device('desktop', false);
+    const folderId = laptop.engine.status().folders[0]?.id ?? '';
+    await laptop.engine.setIgnoreRules({ folderId, rules: '# nothing hidden\n' });
+    await until('the desktop to get hidden/x.txt', async () => {
+      await desktop.engine.syncNow();
+      return existsSync(path.join(desktop.root, 'hidden', 'x.txt'));
+    });
+    // The watcher started with `hidden/` pruned; the pass that applied the rules started it again.
+    await sleep(POLL_MS * 2);
+    await writeFile(path.join(laptop.root, 'hidden', 'y.txt'), 'y\n');
+    await until('the desktop to get hidden/y.txt', async () => {
+      await desktop.engine.syncNow();
+      return existsSync(path.join(desktop.root, 'hidden', 'y.txt'));
+    });
   });
 
   it('a restored version is uploaded by the pass the restore waits for (no watcher batch yet)', async () => {

@@ -34,8 +34,6 @@ export interface FolderSettingsDeps extends Pick<
   manifest: Manifest;
   conflicts: Pick<ConflictList, 'forgetFolder'>;
   files: Pick<EngineFiles, 'invalidate'>;
-  /** Starts watching a folder (again), with its current ignore rules. */
-  startWatching(rt: FolderRuntime): Promise<void>;
   /** Drops a folder's runtime: the engine no longer syncs it. */
   detach(folderId: string): void;
 }
@@ -102,11 +100,9 @@ export class EngineFolderSettings {
     await this.d.exclusive(async () => {
       await noteRulesBeforeChange(this.d.manifest, rt.id, rt.root, this.excluded(rt.id));
       await writeIgnoreRules(rt.root, req.rules);
-      // The watcher filters events with the rules it was started with.
-      await rt.watcher?.close();
-      rt.watcher = undefined;
-      await this.d.startWatching(rt);
     });
+    // The watcher still filters with the old rules: the pass below sees them changed, scans
+    // everything and starts the watcher again (once; starting one walks the whole folder).
     this.d.log(rt.id, 'settings', IGNORE_FILE_NAME, 'ignore rules saved');
     void this.d.schedule(rt.id);
     return this.folderSettings(rt.id);

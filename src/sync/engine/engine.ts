@@ -152,7 +152,6 @@ export class SyncEngine
       manifest: o.manifest,
       conflicts: this.conflicts,
       files: this.fileList,
-      startWatching: (rt) => this.startWatching(rt),
       detach: (id) => this.folders.delete(id),
     });
   }
