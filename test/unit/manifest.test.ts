@@ -581,3 +581,50 @@ describe('pending objects', () => {
     expect(m.listPendingObjects().map((o) => o.fid)).toEqual(['f1']);
   });
 });
+
+describe('baseIsRemote', () => {
+  const both = [root(), dirNode(1, ROOT_ID, 'docs'), file(2, id(1), 'a.txt')];
+
+  it('is kept across a reopen and cleared by any write to the synced or the remote tree', () => {
+    m.replaceTree(F, 'remote', both);
+    m.replaceTree(F, 'synced', both);
+    expect(m.baseIsRemote(F)).toBe(false);
+    m.markBaseIsRemote(F);
+    expect(m.baseIsRemote(F)).toBe(true);
+    m.close();
+    m = Manifest.open(dbPath);
+    expect(m.baseIsRemote(F)).toBe(true);
+
+    // The local tree is not part of it.
+    m.applyTreeChanges(F, 'local', [file(3, ROOT_ID, 'b.txt')], []);
+    expect(m.baseIsRemote(F)).toBe(true);
+
+    const writes: [string, () => void][] = [
+      ['markSynced', () => m.markSynced(F, [file(2, id(1), 'a.txt', 'new')])],
+      ['applyTreeChanges remote', () => m.applyTreeChanges(F, 'remote', [], [id(2)])],
+      ['replaceTree remote', () => m.replaceTree(F, 'remote', both)],
+      ['replaceTree synced, same rows', () => m.replaceTree(F, 'synced', both)],
+      ['removeFolder', () => m.removeFolder(F)],
+    ];
+    for (const [what, write] of writes) {
+      m.markBaseIsRemote(F);
+      write();
+      expect(m.baseIsRemote(F), what).toBe(false);
+      m.close();
+      m = Manifest.open(dbPath);
+      expect(m.baseIsRemote(F), `${what}, reopened`).toBe(false);
+    }
+  });
+
+  it('a write rolled back still clears it here (never true for rows it did not see)', () => {
+    m.replaceTree(F, 'synced', both);
+    m.markBaseIsRemote(F);
+    expect(() => m.applyTreeChanges(F, 'synced', [file(9, id(404), 'orphan.txt')], [])).toThrow();
+    expect(m.baseIsRemote(F)).toBe(false);
+  });
+
+  it('cannot be marked inside a transaction (a rollback would leave it wrong)', () => {
+    expect(() => m.transaction(() => m.markBaseIsRemote(F))).toThrow(/inside a transaction/);
+    expect(m.baseIsRemote(F)).toBe(false);
+  });
+});

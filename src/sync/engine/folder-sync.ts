@@ -37,8 +37,8 @@ import {
 import { toHex } from '../format/bytes.js';
 import { PackFilePool, readBlocks } from '../packfile/index.js';
 import { IgnoreMatcher, METADATA_DIR_NAME, ROOT_MARKER_NAME } from '../ignore/index.js';
-import type { Manifest } from '../manifest/index.js';
-import { ROOT_ID, pathOf, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
+import type { Manifest, StoredTree } from '../manifest/index.js';
+import { ROOT_ID, pathOf, sameTree, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 import { assertNoSymlinkInPath, resolveInsideRoot } from '../paths/index.js';
 import { isLocalOp, plan, type Op, type Plan } from '../planner/index.js';
 import type { RemoteProblem, Repository } from '../remote/repository.js';
@@ -241,7 +241,14 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     folderId: ctx.folderId,
     storedSnapshot: remoteTreeSnapshot,
   });
-  const storedSynced = ctx.manifest.loadStoredTree(ctx.folderId, 'synced');
+  // In the steady state the base is the remote tree just loaded, row for row: use that one.
+  const baseIsRemote =
+    remote.stored !== undefined &&
+    remote.stored.version === ctx.manifest.treeVersion(ctx.folderId, 'remote') &&
+    ctx.manifest.baseIsRemote(ctx.folderId);
+  const storedSynced: StoredTree = baseIsRemote
+    ? { tree: remote.tree, version: ctx.manifest.treeVersion(ctx.folderId, 'synced') }
+    : ctx.manifest.loadStoredTree(ctx.folderId, 'synced');
   const stored: Tree = storedSynced.tree.has(ROOT_ID)
     ? storedSynced.tree
     : new Map([
@@ -267,7 +274,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
   // tree written back still carries those items (remoteTree below is the full one).
   const p = plan({
     local: scan.tree,
-    remote: vis.filter(remote.tree),
+    remote: remote.tree === synced ? visibleSynced : vis.filter(remote.tree),
     synced: visibleSynced,
     deviceName: ctx.deviceName,
     now: now(),
@@ -305,10 +312,20 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     // Rewriting an unchanged remote tree cost most of an idle pass (100,000 rows deleted and
     // inserted again): only a new snapshot, or a tree that is not there, is written.
     const seen = remote.snapshot?.id ?? null;
-    if (remoteTreeSnapshot !== seen || !ctx.manifest.hasTree(ctx.folderId, 'remote'))
+    let remoteStored = remote.read === 'stored';
+    if (remoteTreeSnapshot !== seen || !ctx.manifest.hasTree(ctx.folderId, 'remote')) {
       storeRemoteTree(ctx.manifest, ctx.folderId, remote.tree, seen, remote.withheld.size);
-    else if (remote.read === 'decoded')
+      remoteStored = true;
+    } else if (remote.read === 'decoded')
       noteWithheld(ctx.manifest, ctx.folderId, remote.withheld.size);
+    // Agreeing sides after a restart: the next pass (a save) need not load the base.
+    if (
+      remoteStored &&
+      !baseIsRemote &&
+      storedSynced.version === ctx.manifest.treeVersion(ctx.folderId, 'synced') &&
+      sameTree(storedSynced.tree, remote.tree)
+    )
+      ctx.manifest.markBaseIsRemote(ctx.folderId);
     if (agreed()) markQuiet(ctx.manifest, ctx.folderId, ignore);
     return result;
   }
@@ -537,6 +554,7 @@ async function syncPass(ctx: FolderSyncContext, pools: PackFilePool[]): Promise<
     remote.stored,
   );
   ctx.manifest.replaceTree(ctx.folderId, 'synced', newSynced, storedSynced);
+  if (sameTree(newSynced, remoteTree)) ctx.manifest.markBaseIsRemote(ctx.folderId);
   // After the base itself: a crash in between leaves an older id, an ancestor of what follows.
   const baseNow: BaseSnapshot | null =
     publishedSnapshot ??

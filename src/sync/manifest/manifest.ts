@@ -230,6 +230,10 @@ export interface StoredTree {
 }
 
 /** Whether storing `n` over a row loaded as `o` would change nothing (as replaceTree's `===`). */
+function baseIsRemoteKey(folderId: string): string {
+  return `baseIsRemote:${folderId}`;
+}
+
 function tableOf(which: TreeName): string {
   const t = TREE_TABLES[which];
   if (t === undefined) throw new ManifestError(`unknown tree ${String(which)}`);
@@ -381,7 +385,41 @@ export class Manifest {
   private bumpTree(folderId: string, which: TreeName): void {
     const k = `${which}\u0000${folderId}`;
     this.treeWrites.set(k, (this.treeWrites.get(k) ?? 0) + 1);
+    // Once per folder until marked again: a pass writes up to 100,000 items.
+    if (which !== 'local' && this.baseKnown.get(folderId) !== false) {
+      this.setState(baseIsRemoteKey(folderId), null);
+      this.baseKnown.set(folderId, false);
+    }
   }
+
+  /**
+   * Whether the folder's stored synced tree is, row for row, its stored remote tree: the steady
+   * state, where the merge base is what CESS has. A pass then takes the remote tree it loaded as
+   * the base too, instead of loading and filtering a second tree of 100,000 items. Kept in the
+   * state table (a restarted daemon's first save benefits); every write to either tree clears
+   * it (bumpTree), so it is only true between markBaseIsRemote and the next such write.
+   */
+  baseIsRemote(folderId: string): boolean {
+    let v = this.baseKnown.get(folderId);
+    if (v === undefined) {
+      v = this.getState<boolean | null>(baseIsRemoteKey(folderId)) === true;
+      this.baseKnown.set(folderId, v);
+    }
+    return v;
+  }
+
+  /**
+   * Records that the stored synced and remote trees are the same rows. Call it after both were
+   * written and committed, never inside a transaction (a rollback would leave it wrong).
+   */
+  markBaseIsRemote(folderId: string): void {
+    if (this.db.inTransaction) throw new ManifestError('markBaseIsRemote inside a transaction');
+    this.setState(baseIsRemoteKey(folderId), true);
+    this.baseKnown.set(folderId, true);
+  }
+
+  /** baseIsRemote's answer by folder, as last read or written here (absent: not read yet). */
+  private readonly baseKnown = new Map<string, boolean>();
 
   /** The tree's write count now (loadStoredTree takes it with the tree). */
   treeVersion(folderId: string, which: TreeName): number {

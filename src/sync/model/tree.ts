@@ -69,6 +69,17 @@ export function sameStoredNode(a: TreeNode, b: TreeNode): boolean {
   );
 }
 
+/** The same items, each the same as stored (sameStoredNode). */
+export function sameTree(a: Tree, b: Tree): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [id, n] of a) {
+    const m = b.get(id);
+    if (m === undefined || (m !== n && !sameStoredNode(n, m))) return false;
+  }
+  return true;
+}
+
 /** The '/'-joined path of an item, or null when its parent chain is broken or cyclic. */
 export function pathOf(tree: Tree, id: ItemId): string | null {
   const parts: string[] = [];

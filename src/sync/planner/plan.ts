@@ -35,7 +35,11 @@ export function plan(input: PlanInput): Plan {
     ['remote', remoteFull],
     ['synced', syncedFull],
   ] as const) {
-    const defect = name === 'synced' && syncedFull.size === 0 ? null : treeDefect(tree);
+    // The base is often the remote tree itself (folder-sync's steady state): checked once.
+    const defect =
+      (name === 'synced' && syncedFull.size === 0) || (name === 'synced' && tree === remoteFull)
+        ? null
+        : treeDefect(tree);
     if (defect !== null) {
       return empty([
         {
