@@ -229,7 +229,7 @@ export interface StoredTree {
   version: number;
 }
 
-/** Whether storing `n` over a row loaded as `o` would change nothing (as replaceTree's `===`). */
+/** The device_state key of Manifest.baseIsRemote. */
 function baseIsRemoteKey(folderId: string): string {
   return `baseIsRemote:${folderId}`;
 }

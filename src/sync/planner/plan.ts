@@ -37,9 +37,7 @@ export function plan(input: PlanInput): Plan {
   ] as const) {
     // The base is often the remote tree itself (folder-sync's steady state): checked once.
     const defect =
-      (name === 'synced' && syncedFull.size === 0) || (name === 'synced' && tree === remoteFull)
-        ? null
-        : treeDefect(tree);
+      name === 'synced' && (syncedFull.size === 0 || tree === remoteFull) ? null : treeDefect(tree);
     if (defect !== null) {
       return empty([
         {
