@@ -11,7 +11,7 @@
  * 100,000 files that removed ~0.6 s of matching from a pass).
  */
 import type { IgnoreMatcher } from '../ignore/index.js';
-import { ROOT_ID, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
+import { ROOT_ID, samePlace, type ItemId, type Tree, type TreeNode } from '../model/tree.js';
 
 export class Visibility {
   /** The rules' answer by path ('/'-terminated for directories). */
@@ -30,7 +30,7 @@ export class Visibility {
 
   private admits(n: TreeNode): boolean {
     const a = this.admitted?.get(n.id);
-    return a !== undefined && a.parentId === n.parentId && a.name === n.name && a.kind === n.kind;
+    return a !== undefined && samePlace(a, n) && a.kind === n.kind;
   }
 
   private hides(rel: string, isDir: boolean): boolean {

@@ -381,6 +381,8 @@ export class Manifest {
    * `since`). Every write path bumps it, rolled-back ones too (a needless full compare only).
    */
   private readonly treeWrites = new Map<string, number>();
+  /** baseIsRemote's answer by folder, as last read or written here (absent: not read yet). */
+  private readonly baseKnown = new Map<string, boolean>();
 
   private bumpTree(folderId: string, which: TreeName): void {
     const k = `${which}\u0000${folderId}`;
@@ -417,9 +419,6 @@ export class Manifest {
     this.setState(baseIsRemoteKey(folderId), true);
     this.baseKnown.set(folderId, true);
   }
-
-  /** baseIsRemote's answer by folder, as last read or written here (absent: not read yet). */
-  private readonly baseKnown = new Map<string, boolean>();
 
   /** The tree's write count now (loadStoredTree takes it with the tree). */
   treeVersion(folderId: string, which: TreeName): number {
